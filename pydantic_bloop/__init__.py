@@ -1,0 +1,57 @@
+"""pydantic_bloop: a typed DynamoDB object mapper for pydantic v2 models."""
+
+from .conditions import Column, Condition, KeyCondition, col
+from .engine import Engine, EngineConfig
+from .errors import (
+    BloopError,
+    ConstraintViolation,
+    InvalidCondition,
+    InvalidModel,
+    InvalidQuery,
+    InvalidValue,
+    MissingObjects,
+    TableMismatch,
+    TransientError,
+    UnboundModel,
+    UnloadedField,
+)
+from .indexes import GlobalIndex, Index, LocalIndex
+from .markers import DynamoName, HashKey, RangeKey
+from .models import Base, BloopConfig
+from .plans import Backoff
+from .query import Page, Query, Results
+from .types import AsEpoch, register_type
+
+__all__ = [
+    "AsEpoch",
+    "Backoff",
+    "Base",
+    "BloopConfig",
+    "BloopError",
+    "Column",
+    "Condition",
+    "ConstraintViolation",
+    "DynamoName",
+    "Engine",
+    "EngineConfig",
+    "GlobalIndex",
+    "HashKey",
+    "Index",
+    "InvalidCondition",
+    "InvalidModel",
+    "InvalidQuery",
+    "InvalidValue",
+    "KeyCondition",
+    "LocalIndex",
+    "MissingObjects",
+    "Page",
+    "Query",
+    "RangeKey",
+    "Results",
+    "TableMismatch",
+    "TransientError",
+    "UnboundModel",
+    "UnloadedField",
+    "col",
+    "register_type",
+]

@@ -1,0 +1,290 @@
+"""The sync ``Engine``: configuration, bindings, and a thin driver of plans over a boto3 client.
+
+Everything an operation means lives in the plans (:mod:`operations`, :mod:`tables`,
+:mod:`query`); this module only runs their calls, concurrently where a plan allows, and sleeps.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast, overload
+
+from . import operations, tables
+from .conditions import Condition
+from .errors import InvalidModel, UnboundModel
+from .indexes import Index
+from .models import Base, ModelInfo, model_info
+from .plans import Backoff, Call, Plan, Response, run_sync
+from .query import Query, target_state
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+M = TypeVar("M", bound=Base)
+R = TypeVar("R")
+Persist = Literal["update", "overwrite"]
+
+
+@dataclass(frozen=True, slots=True)
+class EngineConfig:
+    """Settings an engine applies to every operation; ``engine.context(...)`` overrides them."""
+
+    atomic: bool = False
+    persist: Persist = "update"
+    table_name_template: str = "{table_name}"
+    max_concurrency: int = 8
+    backoff: Backoff = field(default_factory=Backoff)
+
+    def __post_init__(self) -> None:
+        if self.persist not in ("update", "overwrite"):
+            raise ValueError(f"persist must be 'update' or 'overwrite', not {self.persist!r}")
+        if "{table_name}" not in self.table_name_template:
+            raise ValueError(
+                f"table_name_template {self.table_name_template!r} must contain {{table_name}}"
+            )
+        if self.max_concurrency < 1:
+            raise ValueError("max_concurrency must be at least 1")
+
+
+class Bindings:
+    """Which models an engine has bound, to which table names. Shared by an engine's contexts."""
+
+    def __init__(self) -> None:
+        self.tables: dict[type[Base], str] = {}
+        self.described: dict[str, dict[str, Any]] = {}
+        self.lock = threading.Lock()
+
+
+def default_client() -> DynamoDBClient:
+    """A DynamoDB client from the environment, with botocore's standard retry mode."""
+    import boto3
+    from botocore.config import Config
+
+    client: DynamoDBClient = boto3.client(
+        "dynamodb", config=Config(retries={"mode": "standard", "max_attempts": 10})
+    )
+    return client
+
+
+class Engine:
+    """Binds models to tables and loads, saves, deletes, queries and scans them.
+
+    ``Engine(client=boto3.client("dynamodb"), atomic=False, persist="update",
+    table_name_template="{table_name}", max_concurrency=8)``. The client is thread-safe and
+    shared; batches and multi-object writes use up to ``max_concurrency`` requests at once.
+    """
+
+    def __init__(
+        self,
+        client: DynamoDBClient | None = None,
+        *,
+        atomic: bool = False,
+        persist: Persist = "update",
+        table_name_template: str = "{table_name}",
+        max_concurrency: int = 8,
+        backoff: Backoff | None = None,
+    ) -> None:
+        self.client: DynamoDBClient = client if client is not None else default_client()
+        self.config = EngineConfig(
+            atomic=atomic,
+            persist=persist,
+            table_name_template=table_name_template,
+            max_concurrency=max_concurrency,
+            backoff=backoff or Backoff(),
+        )
+        self._bindings = Bindings()
+        self._pool: _Pool = _Pool()
+
+    def __repr__(self) -> str:
+        c = self.config
+        return f"<Engine atomic={c.atomic} persist={c.persist!r} tables={c.table_name_template!r}>"
+
+    # -- configuration ---------------------------------------------------------------------------
+
+    @contextmanager
+    def context(
+        self,
+        *,
+        atomic: bool | None = None,
+        persist: Persist | None = None,
+        table_name_template: str | None = None,
+        max_concurrency: int | None = None,
+    ) -> Iterator[Engine]:
+        """An engine with some settings changed, sharing this one's client and bindings; this
+        engine is untouched (also when the block raises)."""
+        changes: dict[str, Any] = {
+            k: v
+            for k, v in (
+                ("atomic", atomic),
+                ("persist", persist),
+                ("table_name_template", table_name_template),
+                ("max_concurrency", max_concurrency),
+            )
+            if v is not None
+        }
+        other = object.__new__(Engine)
+        other.client = self.client
+        other.config = replace(self.config, **changes)
+        # a different name template means different tables: such a context binds its own
+        same_tables = other.config.table_name_template == self.config.table_name_template
+        other._bindings = self._bindings if same_tables else Bindings()
+        other._pool = self._pool
+        yield other
+
+    # -- binding ---------------------------------------------------------------------------------
+
+    def bind(self, *models: type[Base]) -> None:
+        """Create or validate the tables of ``models`` (a base binds every table model below it),
+        waiting until they are ACTIVE. Raises ``TableMismatch`` listing every difference."""
+        targets = _table_models(models)
+        by_table: dict[str, list[ModelInfo]] = {}
+        for model in targets:
+            info = model_info(model)
+            assert info.table is not None
+            name = self.config.table_name_template.format(table_name=info.table.name)
+            by_table.setdefault(name, []).append(info)
+        for table, infos in by_table.items():
+            with self._bindings.lock:
+                if all(i.model in self._bindings.tables for i in infos):
+                    continue  # bound before: nothing to ask DynamoDB
+            _check_shared_keys(table, infos)
+            description = self._run(tables.bind(infos, table))
+            with self._bindings.lock:
+                self._bindings.described[table] = description
+                for info in infos:
+                    self._bindings.tables[info.model] = table
+
+    def _table_name(self, model: type[Base]) -> str:
+        try:
+            return self._bindings.tables[model]
+        except KeyError:
+            raise UnboundModel(
+                f"{model.__name__} is not bound to this engine: call engine.bind({model.__name__})"
+            ) from None
+
+    # -- operations ------------------------------------------------------------------------------
+
+    def get(self, model: type[M], /, *, consistent: bool = False, **key: object) -> M:
+        """The object with this key (``engine.get(Post, forum="f", id=pid)``), or
+        ``MissingObjects``."""
+        info = model_info(model)
+        table = self._table_name(model)
+        obj = self._run(operations.get(info, table, info.key_from(key), consistent))
+        assert isinstance(obj, model)
+        return obj
+
+    def load(self, *objs: Base, consistent: bool = False) -> None:
+        """Refresh ``objs`` in place from DynamoDB (batched); ``MissingObjects`` lists any not
+        found, after every found one was loaded."""
+        if objs:
+            self._run(operations.load(objs, self._table_name, consistent, self.config.backoff))
+
+    def save(self, *objs: Base, condition: Condition | None = None) -> None:
+        """Store ``objs``: UpdateItem of what changed (``persist="update"``) or PutItem of the
+        whole item (``"overwrite"``), conditioned on ``condition`` and, when atomic, on the
+        stored item being what was last seen."""
+        if objs:
+            self._run(operations.save(objs, self._table_name, self._write_options(), condition))
+
+    def delete(self, *objs: Base, condition: Condition | None = None) -> None:
+        """Delete ``objs`` (batched when unconditional)."""
+        if objs:
+            self._run(operations.delete(objs, self._table_name, self._write_options(), condition))
+
+    @overload
+    def query(self, target: Index[M]) -> Query[M]: ...
+    @overload
+    def query(self, target: type[M]) -> Query[M]: ...
+    def query(self, target: type[M] | Index[M]) -> Query[M]:
+        """A query on a model's table or one of its indexes; add ``.key(...)``."""
+        return Query(self, target_state(target, scan=False))
+
+    @overload
+    def scan(self, target: Index[M]) -> Query[M]: ...
+    @overload
+    def scan(self, target: type[M]) -> Query[M]: ...
+    def scan(self, target: type[M] | Index[M]) -> Query[M]:
+        """A scan of a model's table or one of its indexes."""
+        return Query(self, target_state(target, scan=True))
+
+    def _write_options(self) -> operations.WriteOptions:
+        c = self.config
+        return operations.WriteOptions(c.persist, c.atomic, c.backoff)
+
+    # -- the driver ------------------------------------------------------------------------------
+
+    def _execute(self, call: Call) -> Response:
+        method = getattr(self.client, call.operation)
+        response: Response = method(**call.params)
+        return response
+
+    def _parallel(self, calls: tuple[Call, ...]) -> list[Response | BaseException]:
+        if len(calls) == 1 or self.config.max_concurrency == 1:
+            return [_outcome(self._execute, c) for c in calls]
+        pool = self._pool.get(self.config.max_concurrency)
+        return list(pool.map(lambda c: _outcome(self._execute, c), calls))
+
+    def _run(self, plan: Plan[R]) -> R:
+        return run_sync(plan, self._execute, self._parallel, time.sleep)
+
+
+def _outcome(execute: Any, call: Call) -> Response | BaseException:
+    try:
+        result: Response = execute(call)
+        return result
+    except Exception as exc:
+        return exc
+
+
+class _Pool:
+    """A lazily created thread pool, sized by the largest concurrency asked of it."""
+
+    def __init__(self) -> None:
+        self._pool: ThreadPoolExecutor | None = None
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def get(self, size: int) -> ThreadPoolExecutor:
+        with self._lock:
+            if self._pool is None or self._size < size:
+                if self._pool is not None:
+                    self._pool.shutdown(wait=False)
+                self._pool = ThreadPoolExecutor(size, thread_name_prefix="pydantic_bloop")
+                self._size = size
+            return self._pool
+
+
+def _table_models(models: Sequence[type[Base]]) -> list[type[Base]]:
+    """The table models among ``models`` and their subclasses, each once."""
+    found: dict[type[Base], None] = {}
+
+    def visit(model: type[Base]) -> None:
+        info = model.__dict__.get("__bloop__")
+        if info is not None and info.table is not None:
+            found.setdefault(model)
+        for sub in model.__subclasses__():
+            visit(sub)
+
+    for model in models:
+        if not (isinstance(cast(object, model), type) and issubclass(model, Base)):
+            raise InvalidModel(f"bind() takes model classes, not {model!r}")
+        visit(model)
+    return list(found)
+
+
+def _check_shared_keys(table: str, infos: Sequence[ModelInfo]) -> None:
+    def keys(info: ModelInfo) -> list[tuple[str, str | None]]:
+        return [(k.dynamo_name, k.codec.dynamo_type) for k in info.keys]
+
+    first = infos[0]
+    for other in infos[1:]:
+        if keys(other) != keys(first):
+            raise InvalidModel(
+                f"{first.label} and {other.label} share table {table!r} but not its keys: "
+                f"{keys(first)} vs {keys(other)}"
+            )

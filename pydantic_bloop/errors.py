@@ -1,0 +1,70 @@
+"""Every error pydantic_bloop raises derives from :class:`BloopError`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+
+class BloopError(Exception):
+    """Base class of every pydantic_bloop error."""
+
+
+class InvalidModel(BloopError, TypeError):
+    """A model class is defined wrongly (raised when the class statement runs)."""
+
+
+class InvalidValue(BloopError, ValueError):
+    """A field value cannot be stored in DynamoDB (raised before any request is sent)."""
+
+
+class InvalidCondition(BloopError, ValueError):
+    """A condition is built from operands that DynamoDB cannot evaluate."""
+
+
+class InvalidQuery(BloopError, ValueError):
+    """A query or scan is malformed (raised before any request is sent)."""
+
+
+class UnboundModel(BloopError, RuntimeError):
+    """The engine was asked to act on a model it has not bound."""
+
+
+class UnloadedField(BloopError):
+    """A field of a partial object was read, but it was never loaded from DynamoDB.
+
+    Deliberately not an ``AttributeError``: ``getattr(obj, name, default)`` would otherwise
+    hand back a default that lies about the stored value."""
+
+
+class TableMismatch(BloopError):
+    """An existing table does not match its model; ``differences`` lists every mismatch."""
+
+    def __init__(self, table_name: str, differences: Sequence[str]) -> None:
+        self.table_name = table_name
+        self.differences = list(differences)
+        lines = "\n".join(f"  - {d}" for d in self.differences)
+        super().__init__(f"table {table_name!r} does not match its model:\n{lines}")
+
+
+class MissingObjects(BloopError, LookupError):
+    """Some requested objects do not exist; ``objects`` lists them."""
+
+    def __init__(self, message: str, objects: Sequence[object] = ()) -> None:
+        self.objects = list(objects)
+        super().__init__(message)
+
+
+class ConstraintViolation(BloopError):
+    """A conditional write failed. ``obj`` is the object; ``item`` the stored item, if returned."""
+
+    def __init__(
+        self, message: str, obj: object = None, item: Mapping[str, Any] | None = None
+    ) -> None:
+        self.obj = obj
+        self.item = item
+        super().__init__(message)
+
+
+class TransientError(BloopError):
+    """Unprocessed batch work could not be finished within the retry budget."""

@@ -1,0 +1,479 @@
+"""Model classes: ``Base``, ``BloopConfig`` and the per-model metadata computed at class definition.
+
+A ``Base`` subclass is a plain pydantic model. Its metaclass extends pydantic's: after pydantic has
+built the class it resolves keys, stored names, codecs and indexes once (raising ``InvalidModel``
+for a bad definition) and installs a non-data descriptor per field, so ``Post.views`` is a
+:class:`~pydantic_bloop.conditions.Column` while ``post.views`` is the instance's value.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal, TypeVar, dataclass_transform
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic._internal._model_construction import ModelMetaclass, NoInitField
+
+from .conditions import Column
+from .errors import InvalidModel, InvalidValue, UnloadedField
+from .indexes import Index, IndexSpec, _IndexDeclaration
+from .markers import DynamoName, HashKey, RangeKey
+from .types import MISSING, AttributeValue, Codec, codec_for
+
+M = TypeVar("M", bound="Base")
+
+StreamView = Literal["keys_only", "new_image", "old_image", "new_and_old_images"]
+KEY_TYPES = frozenset({"S", "N", "B"})
+
+
+class BloopConfig(ConfigDict, total=False):
+    """pydantic's ``ConfigDict`` plus the table options of a model.
+
+    Like every pydantic config key these are inherited by subclasses; ``table_name`` defaults to
+    the class name.
+    """
+
+    table_name: str
+    billing: Literal["on_demand", "provisioned"]
+    read_units: int
+    write_units: int
+    ttl: str
+    stream: StreamView
+
+
+@dataclass(slots=True, eq=False)
+class FieldSpec:
+    """One model field as stored: its Python name, attribute name, codec and key role."""
+
+    name: str
+    dynamo_name: str
+    codec: Codec
+    role: Literal["hash", "range"] | None
+    required: bool  # no value exists for an absent attribute: loading it fails
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class TableSpec:
+    """The table options of a table model (its name is before the engine's name template)."""
+
+    name: str
+    billing: Literal["on_demand", "provisioned"]
+    read_units: int | None
+    write_units: int | None
+    ttl: FieldSpec | None
+    stream: StreamView | None
+
+
+@dataclass(eq=False)
+class ModelInfo:
+    """Everything pydantic_bloop knows about a model class, computed once at class definition."""
+
+    model: type[Base]
+    fields: dict[str, FieldSpec]
+    by_dynamo: dict[str, FieldSpec]
+    hash_key: FieldSpec | None
+    range_key: FieldSpec | None
+    indexes: dict[str, IndexSpec]
+    bound_indexes: dict[str, Index[Any]]
+    table: TableSpec | None
+    columns: dict[str, Column[Any]]
+
+    @property
+    def keys(self) -> tuple[FieldSpec, ...]:
+        return tuple(k for k in (self.hash_key, self.range_key) if k is not None)
+
+    @property
+    def label(self) -> str:
+        return self.model.__name__
+
+    # -- dumping -------------------------------------------------------------------------------
+
+    def dump_field(self, spec: FieldSpec, value: object) -> AttributeValue | None:
+        """The stored form of one field value; ``InvalidValue`` names model, field and value."""
+        try:
+            return spec.codec.dump(value)
+        except (TypeError, ValueError) as exc:
+            raise InvalidValue(f"{self.label}.{spec.name} = {value!r}: {exc}") from None
+
+    def key_of(self, obj: Base) -> dict[str, AttributeValue]:
+        """The primary key of ``obj`` as DynamoDB wants it in ``Key``."""
+        values = obj.__dict__
+        key: dict[str, AttributeValue] = {}
+        for spec in self.keys:
+            if spec.name not in values:
+                raise InvalidValue(f"{self.label}.{spec.name}: the key field has no value")
+            key[spec.dynamo_name] = self._dump_key(spec, values[spec.name])
+        return key
+
+    def key_from(self, given: Mapping[str, object]) -> dict[str, AttributeValue]:
+        """The primary key from keyword arguments naming exactly the key fields."""
+        names = {k.name for k in self.keys}
+        missing = sorted(names - given.keys())
+        unknown = sorted(given.keys() - names)
+        if missing or unknown:
+            parts = []
+            if missing:
+                parts.append(f"missing {', '.join(missing)}")
+            if unknown:
+                parts.append(f"not key fields: {', '.join(unknown)}")
+            raise InvalidValue(
+                f"{self.label} is keyed by {', '.join(k.name for k in self.keys)} "
+                f"({'; '.join(parts)})"
+            )
+        return {k.dynamo_name: self._dump_key(k, given[k.name]) for k in self.keys}
+
+    def _dump_key(self, spec: FieldSpec, value: object) -> AttributeValue:
+        dumped = self.dump_field(spec, value)
+        if dumped is None or dumped.get("S") == "" or dumped.get("B") == b"":
+            raise InvalidValue(
+                f"{self.label}.{spec.name} = {value!r}: a key attribute cannot be empty"
+            )
+        return dumped
+
+    def dump_item(self, obj: Base) -> dict[str, AttributeValue]:
+        """The whole stored item of a fully loaded object (absent attributes left out)."""
+        values = obj.__dict__
+        item: dict[str, AttributeValue] = {}
+        for spec in self.fields.values():
+            if spec.name not in values:
+                raise InvalidValue(
+                    f"{self.label}.{spec.name} was never loaded: writing the whole item would "
+                    "erase it (load the object first, or save with persist='update')"
+                )
+            if spec.role is not None:
+                item[spec.dynamo_name] = self._dump_key(spec, values[spec.name])
+                continue
+            dumped = self.dump_field(spec, values[spec.name])
+            if dumped is not None:
+                item[spec.dynamo_name] = dumped
+        return item
+
+    # -- loading -------------------------------------------------------------------------------
+
+    def values_from(
+        self, item: Mapping[str, AttributeValue], fields: Iterable[FieldSpec]
+    ) -> dict[str, Any]:
+        """Python values (ready for validation) of ``fields`` from a stored item."""
+        values: dict[str, Any] = {}
+        for spec in fields:
+            wire = item.get(spec.dynamo_name)
+            if wire is not None:
+                values[spec.name] = spec.codec.load(wire)
+                continue
+            absent = spec.codec.load_absent()
+            if absent is not MISSING:
+                values[spec.name] = absent
+            # else: leave it out, so that pydantic reports the missing required field
+        return values
+
+    def fields_named(self, names: frozenset[str] | None) -> tuple[FieldSpec, ...]:
+        """The fields called ``names`` (None: all), in declaration order."""
+        if names is None:
+            return tuple(self.fields.values())
+        return tuple(f for n, f in self.fields.items() if n in names)
+
+    def instance_from(
+        self, item: Mapping[str, AttributeValue], projected: frozenset[str] | None
+    ) -> Base:
+        """A new instance from a stored item; ``projected`` limits it to those fields (a partial
+        object, whose other fields are unloaded)."""
+        if projected is None or len(projected) == len(self.fields):
+            values = self.values_from(item, self.fields.values())
+            return self.model.model_validate(values, by_name=True)
+        obj = self.model.model_construct()
+        self.assign(obj, item, self.fields_named(projected), clear=True)
+        return obj
+
+    def assign(
+        self,
+        obj: Base,
+        item: Mapping[str, AttributeValue],
+        fields: tuple[FieldSpec, ...],
+        *,
+        clear: bool = False,
+    ) -> None:
+        """Validate ``fields`` from ``item`` into ``obj`` in place (other fields untouched)."""
+        values = self.values_from(item, fields)
+        if clear:
+            obj.__dict__.clear()
+            obj.__pydantic_fields_set__.clear()
+        validate = self.model.__pydantic_validator__.validate_assignment
+        for spec in fields:
+            if spec.name in values:
+                validate(obj, spec.name, values[spec.name])
+            else:
+                raise InvalidValue(
+                    f"{self.label}.{spec.name}: the stored item has no {spec.dynamo_name!r} "
+                    "attribute and the field has no default"
+                )
+
+
+class _FieldDescriptor:
+    """Non-data descriptor installed per field: the class sees the column, an instance its value
+    (pydantic keeps values in the instance ``__dict__``, which wins over a non-data descriptor,
+    so this runs on an instance only when the field was never loaded)."""
+
+    __slots__ = ("column",)
+
+    def __init__(self, column: Column[Any]) -> None:
+        self.column = column
+
+    def __get__(self, obj: object, owner: type[Any] | None = None) -> Any:
+        if obj is None:
+            if getattr(_building, "depth", 0):
+                # pydantic is building a class and must not take a column for a field default
+                raise AttributeError(self.column.field)
+            return self.column
+        raise UnloadedField(
+            f"{self.column.label} was not loaded: the object came from a projection or "
+            "select() without it; engine.load(obj) fetches the whole item"
+        )
+
+
+_building = threading.local()
+
+
+@dataclass_transform(kw_only_default=True, field_specifiers=(Field, PrivateAttr, NoInitField))
+class BloopModelMetaclass(ModelMetaclass):
+    """pydantic's metaclass, plus pydantic_bloop's metadata and class-level columns."""
+
+    def __new__(
+        mcs,
+        cls_name: str,
+        bases: tuple[type[Any], ...],
+        namespace: dict[str, Any],
+        **kwargs: Any,
+    ) -> type:
+        depth = getattr(_building, "depth", 0)
+        _building.depth = depth + 1
+        try:
+            cls = super().__new__(mcs, cls_name, bases, namespace, **kwargs)
+        finally:
+            _building.depth = depth
+        if not any(isinstance(b, BloopModelMetaclass) for b in bases):
+            return cls  # Base itself
+        info = _build_info(cls)
+        type.__setattr__(cls, "__bloop__", info)
+        for name, column in info.columns.items():
+            type.__setattr__(cls, name, _FieldDescriptor(column))
+        return cls
+
+
+class Base(BaseModel, metaclass=BloopModelMetaclass):
+    """The base of every pydantic_bloop model. A subclass with a ``HashKey`` field is a table."""
+
+    # Where tracking keeps the stored form of what the object last saw; a slot, so it is no
+    # pydantic field or private attribute and never shows in dumps, schemas or equality.
+    __slots__ = ("__bloop_snapshot__",)
+    __bloop__: ClassVar[ModelInfo]
+    model_config = ConfigDict(ignored_types=(_IndexDeclaration,))
+
+
+def model_info(model: type[Base]) -> ModelInfo:
+    """The metadata of a model class."""
+    info: ModelInfo | None = model.__dict__.get("__bloop__")
+    if info is None:
+        raise InvalidModel(f"{model!r} is not a pydantic_bloop model (subclass Base)")
+    return info
+
+
+# -- building the metadata -----------------------------------------------------------------------
+
+
+def _build_info(cls: type[Base]) -> ModelInfo:
+    label = cls.__name__
+    fields: dict[str, FieldSpec] = {}
+    by_dynamo: dict[str, FieldSpec] = {}
+    hash_key: FieldSpec | None = None
+    range_key: FieldSpec | None = None
+    for name, fi in cls.model_fields.items():
+        dynamo_name = name
+        role: Literal["hash", "range"] | None = None
+        for marker in fi.metadata:
+            if isinstance(marker, DynamoName):
+                if not marker.name:
+                    raise InvalidModel(f"{label}.{name}: DynamoName needs a non-empty name")
+                dynamo_name = marker.name
+            elif isinstance(marker, HashKey | RangeKey):
+                new_role: Literal["hash", "range"] = (
+                    "hash" if isinstance(marker, HashKey) else "range"
+                )
+                if role is not None and role != new_role:
+                    raise InvalidModel(f"{label}.{name} cannot be both hash key and range key")
+                role = new_role
+        try:
+            codec = codec_for(fi.annotation, fi.metadata)
+        except (TypeError, ValueError) as exc:
+            raise InvalidModel(f"{label}.{name}: {exc}") from None
+        spec = FieldSpec(name, dynamo_name, codec, role, required=fi.is_required())
+        if dynamo_name in by_dynamo:
+            raise InvalidModel(
+                f"{label}.{name} is stored as {dynamo_name!r}, "
+                f"which {label}.{by_dynamo[dynamo_name].name} already uses"
+            )
+        fields[name] = by_dynamo[dynamo_name] = spec
+        if role == "hash":
+            if hash_key is not None:
+                raise InvalidModel(
+                    f"{label} has two hash keys: {hash_key.name} and {name} (a table has one)"
+                )
+            hash_key = spec
+        elif role == "range":
+            if range_key is not None:
+                raise InvalidModel(
+                    f"{label} has two range keys: {range_key.name} and {name} (a table has one)"
+                )
+            range_key = spec
+        if role is not None:
+            _check_key_field(label, spec, "key")
+
+    if range_key is not None and hash_key is None:
+        raise InvalidModel(f"{label} declares range key {range_key.name} but no HashKey field")
+
+    columns: dict[str, Column[Any]] = {
+        name: Column(cls, name, (spec.dynamo_name,), spec.codec, f"{label}.{name}")
+        for name, spec in fields.items()
+    }
+    info = ModelInfo(
+        model=cls,
+        fields=fields,
+        by_dynamo=by_dynamo,
+        hash_key=hash_key,
+        range_key=range_key,
+        indexes={},
+        bound_indexes={},
+        table=None,
+        columns=columns,
+    )
+    declarations = _index_declarations(cls)
+    if hash_key is None:
+        return info  # an abstract model or mixin: no table, indexes resolve in subclasses
+    info.table = _table_spec(cls, info)
+    for name, decl in declarations.items():
+        index = _index_spec(info, name, decl)
+        info.indexes[name] = index
+        info.bound_indexes[name] = Index(cls, index)
+    return info
+
+
+def _check_key_field(label: str, spec: FieldSpec, what: str) -> None:
+    if spec.codec.dynamo_type not in KEY_TYPES:
+        raise InvalidModel(
+            f"{label}.{spec.name} is a {what} but is stored as {spec.codec.dynamo_type or 'mixed'}"
+            "; keys must be strings, numbers or binary (S, N or B)"
+        )
+    if spec.codec.load_absent() is not MISSING:
+        raise InvalidModel(f"{label}.{spec.name} is a {what} and cannot be optional")
+
+
+def _index_declarations(cls: type[Any]) -> dict[str, _IndexDeclaration]:
+    found: dict[str, _IndexDeclaration] = {}
+    for klass in reversed(cls.__mro__):
+        for name, value in vars(klass).items():
+            if isinstance(value, _IndexDeclaration):
+                found[name] = value
+    return found
+
+
+def _table_spec(cls: type[Base], info: ModelInfo) -> TableSpec:
+    config: Mapping[str, Any] = cls.model_config
+    label = info.label
+    billing = config.get("billing", "on_demand")
+    if billing not in ("on_demand", "provisioned"):
+        raise InvalidModel(
+            f"{label}: billing must be 'on_demand' or 'provisioned', not {billing!r}"
+        )
+    read_units, write_units = config.get("read_units"), config.get("write_units")
+    if billing == "provisioned":
+        for key, units in (("read_units", read_units), ("write_units", write_units)):
+            if not isinstance(units, int) or units < 1:
+                raise InvalidModel(
+                    f"{label}: provisioned billing needs {key} >= 1 in BloopConfig, got {units!r}"
+                )
+    ttl_name = config.get("ttl")
+    ttl: FieldSpec | None = None
+    if ttl_name is not None:
+        ttl = info.fields.get(ttl_name)
+        if ttl is None:
+            raise InvalidModel(f"{label}: ttl names {ttl_name!r}, which is not a field")
+        if ttl.codec.dynamo_type != "N":
+            raise InvalidModel(
+                f"{label}.{ttl_name} is the TTL field, so it must be stored as a number of epoch "
+                "seconds: use int or Annotated[datetime, AsEpoch()]"
+            )
+    stream = config.get("stream")
+    if stream is not None and stream not in (
+        "keys_only",
+        "new_image",
+        "old_image",
+        "new_and_old_images",
+    ):
+        raise InvalidModel(f"{label}: unknown stream view {stream!r}")
+    table_name = config.get("table_name", cls.__name__)
+    if not isinstance(table_name, str) or not 3 <= len(table_name) <= 255:
+        raise InvalidModel(f"{label}: table_name {table_name!r} must be 3 to 255 characters")
+    return TableSpec(table_name, billing, read_units, write_units, ttl, stream)
+
+
+def _index_spec(info: ModelInfo, name: str, decl: _IndexDeclaration) -> IndexSpec:
+    label = f"{info.label}.{name}"
+    assert info.hash_key is not None
+
+    def field(ref: object, role: str) -> FieldSpec:
+        if not isinstance(ref, str):
+            raise InvalidModel(f"{label}: {role} must be a field name (str), not {ref!r}")
+        spec = info.fields.get(ref)
+        if spec is None:
+            raise InvalidModel(f"{label}: {role} {ref!r} is not a field of {info.label}")
+        _check_key_field(info.label, spec, f"{role} of index {name}")
+        return spec
+
+    if decl.kind == "local":
+        if info.range_key is None:
+            raise InvalidModel(
+                f"{label}: a LocalIndex needs a table with a range key; {info.label} has none"
+            )
+        hash_key = info.hash_key
+    else:
+        hash_key = field(decl.hash_key, "hash_key")
+    range_key = field(decl.range_key, "range_key") if decl.range_key is not None else None
+    if decl.kind == "local" and range_key is None:
+        raise InvalidModel(f"{label}: a LocalIndex needs a range_key")
+
+    key_names = {f.name for f in (info.hash_key, info.range_key, hash_key, range_key) if f}
+    projection = decl.projection
+    include: tuple[FieldSpec, ...] = ()
+    if projection == "all":
+        kind: Literal["ALL", "KEYS_ONLY", "INCLUDE"] = "ALL"
+        projected = frozenset(info.fields)
+    elif projection == "keys":
+        kind = "KEYS_ONLY"
+        projected = frozenset(key_names)
+    elif isinstance(projection, tuple):
+        unknown = [p for p in projection if p not in info.fields]
+        if unknown:
+            raise InvalidModel(
+                f"{label}: projection names {', '.join(map(repr, unknown))}, "
+                f"not fields of {info.label}"
+            )
+        include = tuple(info.fields[p] for p in projection if p not in key_names)
+        kind = "INCLUDE" if include else "KEYS_ONLY"
+        projected = frozenset(key_names | set(projection))
+    else:
+        raise InvalidModel(
+            f"{label}: projection must be 'all', 'keys' or a list of field names, "
+            f"not {projection!r}"
+        )
+    return IndexSpec(
+        name=name,
+        kind=decl.kind,
+        hash_key=hash_key,
+        range_key=range_key,
+        projection=kind,
+        include=include,
+        projected=projected,
+        read_units=decl.read_units,
+        write_units=decl.write_units,
+    )
