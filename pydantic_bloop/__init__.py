@@ -1,5 +1,6 @@
 """pydantic_bloop: a typed DynamoDB object mapper for pydantic v2 models."""
 
+from .async_engine import AsyncEngine, AsyncQuery, AsyncResults
 from .conditions import Column, Condition, KeyCondition, col
 from .engine import Engine, EngineConfig
 from .errors import (
@@ -24,6 +25,9 @@ from .types import AsEpoch, register_type
 
 __all__ = [
     "AsEpoch",
+    "AsyncEngine",
+    "AsyncQuery",
+    "AsyncResults",
     "Backoff",
     "Base",
     "BloopConfig",

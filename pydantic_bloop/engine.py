@@ -1,18 +1,21 @@
-"""The sync ``Engine``: configuration, bindings, and a thin driver of plans over a boto3 client.
+"""Engines: ``EngineCore`` (settings, bindings, the plan of each operation) and the sync
+``Engine``, a thin driver of those plans over a boto3 client.
 
 Everything an operation means lives in the plans (:mod:`operations`, :mod:`tables`,
-:mod:`query`); this module only runs their calls, concurrently where a plan allows, and sleeps.
+:mod:`query`); an engine only runs their calls, concurrently where a plan allows, and sleeps.
+The async engine (:mod:`async_engine`) is the same core over aiobotocore.
 """
 
 from __future__ import annotations
 
+import copy
 import threading
 import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast, overload
+from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar, cast, overload
 
 from . import operations, tables
 from .conditions import Condition
@@ -57,7 +60,7 @@ class Bindings:
     def __init__(self) -> None:
         self.tables: dict[type[Base], str] = {}
         self.described: dict[str, dict[str, Any]] = {}
-        self.lock = threading.Lock()
+        self.lock = threading.RLock()
 
 
 def default_client() -> DynamoDBClient:
@@ -71,7 +74,71 @@ def default_client() -> DynamoDBClient:
     return client
 
 
-class Engine:
+class EngineCore:
+    """What both engines share: settings, bindings, and the plan of every operation.
+
+    Subclasses add only a transport: how to run a plan's calls and sleeps.
+    """
+
+    config: EngineConfig
+    _bindings: Bindings
+
+    def _derive(self, changes: dict[str, Any]) -> Self:
+        """A copy with some settings changed, sharing client, bindings and transport state."""
+        clone = copy.copy(self)
+        clone.config = replace(self.config, **{k: v for k, v in changes.items() if v is not None})
+        if clone.config.table_name_template != self.config.table_name_template:
+            clone._bindings = Bindings()  # other names, other tables: bind them anew
+        return clone
+
+    def _table_name(self, model: type[Base]) -> str:
+        try:
+            return self._bindings.tables[model]
+        except KeyError:
+            raise UnboundModel(
+                f"{model.__name__} is not bound to this engine: call engine.bind({model.__name__})"
+            ) from None
+
+    def _write_options(self) -> operations.WriteOptions:
+        c = self.config
+        return operations.WriteOptions(c.persist, c.atomic, c.backoff)
+
+    # -- plans -------------------------------------------------------------------------------------
+
+    def _bind_plan(self, models: Sequence[type[Base]]) -> Plan[None]:
+        by_table: dict[str, list[ModelInfo]] = {}
+        for model in _table_models(models):
+            info = model_info(model)
+            assert info.table is not None
+            name = self.config.table_name_template.format(table_name=info.table.name)
+            by_table.setdefault(name, []).append(info)
+        for table, infos in by_table.items():
+            if all(i.model in self._bindings.tables for i in infos):
+                continue  # bound before: nothing to ask DynamoDB
+            _check_shared_keys(table, infos)
+            description = yield from tables.bind(infos, table)
+            self._bindings.described[table] = description
+            for info in infos:
+                self._bindings.tables[info.model] = table
+
+    def _get_plan(self, model: type[M], consistent: bool, key: dict[str, object]) -> Plan[M]:
+        info = model_info(model)
+        table = self._table_name(model)
+        obj = yield from operations.get(info, table, info.key_from(key), consistent)
+        assert isinstance(obj, model)
+        return obj
+
+    def _load_plan(self, objs: Sequence[Base], consistent: bool) -> Plan[None]:
+        return operations.load(objs, self._table_name, consistent, self.config.backoff)
+
+    def _save_plan(self, objs: Sequence[Base], condition: Condition | None) -> Plan[None]:
+        return operations.save(objs, self._table_name, self._write_options(), condition)
+
+    def _delete_plan(self, objs: Sequence[Base], condition: Condition | None) -> Plan[None]:
+        return operations.delete(objs, self._table_name, self._write_options(), condition)
+
+
+class Engine(EngineCore):
     """Binds models to tables and loads, saves, deletes, queries and scans them.
 
     ``Engine(client=boto3.client("dynamodb"), atomic=False, persist="update",
@@ -98,13 +165,11 @@ class Engine:
             backoff=backoff or Backoff(),
         )
         self._bindings = Bindings()
-        self._pool: _Pool = _Pool()
+        self._pool = _Pool()
 
     def __repr__(self) -> str:
         c = self.config
         return f"<Engine atomic={c.atomic} persist={c.persist!r} tables={c.table_name_template!r}>"
-
-    # -- configuration ---------------------------------------------------------------------------
 
     @contextmanager
     def context(
@@ -117,84 +182,44 @@ class Engine:
     ) -> Iterator[Engine]:
         """An engine with some settings changed, sharing this one's client and bindings; this
         engine is untouched (also when the block raises)."""
-        changes: dict[str, Any] = {
-            k: v
-            for k, v in (
-                ("atomic", atomic),
-                ("persist", persist),
-                ("table_name_template", table_name_template),
-                ("max_concurrency", max_concurrency),
-            )
-            if v is not None
-        }
-        other = object.__new__(Engine)
-        other.client = self.client
-        other.config = replace(self.config, **changes)
-        # a different name template means different tables: such a context binds its own
-        same_tables = other.config.table_name_template == self.config.table_name_template
-        other._bindings = self._bindings if same_tables else Bindings()
-        other._pool = self._pool
-        yield other
-
-    # -- binding ---------------------------------------------------------------------------------
+        yield self._derive(
+            {
+                "atomic": atomic,
+                "persist": persist,
+                "table_name_template": table_name_template,
+                "max_concurrency": max_concurrency,
+            }
+        )
 
     def bind(self, *models: type[Base]) -> None:
         """Create or validate the tables of ``models`` (a base binds every table model below it),
-        waiting until they are ACTIVE. Raises ``TableMismatch`` listing every difference."""
-        targets = _table_models(models)
-        by_table: dict[str, list[ModelInfo]] = {}
-        for model in targets:
-            info = model_info(model)
-            assert info.table is not None
-            name = self.config.table_name_template.format(table_name=info.table.name)
-            by_table.setdefault(name, []).append(info)
-        for table, infos in by_table.items():
-            with self._bindings.lock:
-                if all(i.model in self._bindings.tables for i in infos):
-                    continue  # bound before: nothing to ask DynamoDB
-            _check_shared_keys(table, infos)
-            description = self._run(tables.bind(infos, table))
-            with self._bindings.lock:
-                self._bindings.described[table] = description
-                for info in infos:
-                    self._bindings.tables[info.model] = table
-
-    def _table_name(self, model: type[Base]) -> str:
-        try:
-            return self._bindings.tables[model]
-        except KeyError:
-            raise UnboundModel(
-                f"{model.__name__} is not bound to this engine: call engine.bind({model.__name__})"
-            ) from None
-
-    # -- operations ------------------------------------------------------------------------------
+        waiting until they are ACTIVE. Raises ``TableMismatch`` listing every difference.
+        Binding a model again is free."""
+        with self._bindings.lock:
+            self._run(self._bind_plan(models))
 
     def get(self, model: type[M], /, *, consistent: bool = False, **key: object) -> M:
         """The object with this key (``engine.get(Post, forum="f", id=pid)``), or
         ``MissingObjects``."""
-        info = model_info(model)
-        table = self._table_name(model)
-        obj = self._run(operations.get(info, table, info.key_from(key), consistent))
-        assert isinstance(obj, model)
-        return obj
+        return self._run(self._get_plan(model, consistent, key))
 
     def load(self, *objs: Base, consistent: bool = False) -> None:
         """Refresh ``objs`` in place from DynamoDB (batched); ``MissingObjects`` lists any not
         found, after every found one was loaded."""
         if objs:
-            self._run(operations.load(objs, self._table_name, consistent, self.config.backoff))
+            self._run(self._load_plan(objs, consistent))
 
     def save(self, *objs: Base, condition: Condition | None = None) -> None:
         """Store ``objs``: UpdateItem of what changed (``persist="update"``) or PutItem of the
         whole item (``"overwrite"``), conditioned on ``condition`` and, when atomic, on the
         stored item being what was last seen."""
         if objs:
-            self._run(operations.save(objs, self._table_name, self._write_options(), condition))
+            self._run(self._save_plan(objs, condition))
 
     def delete(self, *objs: Base, condition: Condition | None = None) -> None:
         """Delete ``objs`` (batched when unconditional)."""
         if objs:
-            self._run(operations.delete(objs, self._table_name, self._write_options(), condition))
+            self._run(self._delete_plan(objs, condition))
 
     @overload
     def query(self, target: Index[M]) -> Query[M]: ...
@@ -212,11 +237,7 @@ class Engine:
         """A scan of a model's table or one of its indexes."""
         return Query(self, target_state(target, scan=True))
 
-    def _write_options(self) -> operations.WriteOptions:
-        c = self.config
-        return operations.WriteOptions(c.persist, c.atomic, c.backoff)
-
-    # -- the driver ------------------------------------------------------------------------------
+    # -- the transport ---------------------------------------------------------------------------
 
     def _execute(self, call: Call) -> Response:
         method = getattr(self.client, call.operation)

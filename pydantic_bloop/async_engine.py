@@ -1,0 +1,324 @@
+"""``AsyncEngine``: the same operations on asyncio, over an aiobotocore client.
+
+It runs the very plans the sync ``Engine`` runs (see :mod:`plans`); only the transport differs:
+calls are awaited, parallel calls are gathered (at most ``max_concurrency`` at once), sleeps are
+``asyncio.sleep``. Queries are async iterators that prefetch their next page while the caller
+works through the current one.
+
+Cancellation: a plan updates an object's snapshot only after DynamoDB acknowledged that object's
+write, so cancelling mid-batch leaves every snapshot describing something that was stored. Calls
+already sent when the task is cancelled may still be applied by DynamoDB; their objects keep
+their old snapshots, so an update-save sends those changes again (idempotent).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar, overload
+
+from .conditions import Condition
+from .engine import Bindings, EngineConfig, EngineCore, Persist
+from .errors import MissingObjects
+from .indexes import Index
+from .models import Base
+from .plans import Backoff, Call, Parallel, Plan, Response, Sleep
+from .query import Cursor, Page, QueryBuilder, _State, count, target_state
+
+if TYPE_CHECKING:
+    from types_aiobotocore_dynamodb import DynamoDBClient as AsyncDynamoDBClient
+
+M = TypeVar("M", bound=Base)
+R = TypeVar("R")
+
+
+class AsyncEngine(EngineCore):
+    """``Engine``'s API with ``await``: ``await engine.save(post)``,
+    ``async for p in engine.query(Post.by_user).key(...)``.
+
+    Pass an aiobotocore client (``async with session.create_client("dynamodb") as client``), or
+    none and use ``async with AsyncEngine() as engine`` to have one created and closed.
+    """
+
+    def __init__(
+        self,
+        client: AsyncDynamoDBClient | None = None,
+        *,
+        atomic: bool = False,
+        persist: Persist = "update",
+        table_name_template: str = "{table_name}",
+        max_concurrency: int = 8,
+        backoff: Backoff | None = None,
+    ) -> None:
+        self._client = client
+        self._owned: Any = None  # the client's context manager, when we created the client
+        self.config = EngineConfig(
+            atomic=atomic,
+            persist=persist,
+            table_name_template=table_name_template,
+            max_concurrency=max_concurrency,
+            backoff=backoff or Backoff(),
+        )
+        self._bindings = Bindings()
+        self._bind_lock = asyncio.Lock()
+
+    def __repr__(self) -> str:
+        c = self.config
+        return (
+            f"<AsyncEngine atomic={c.atomic} persist={c.persist!r} "
+            f"tables={c.table_name_template!r}>"
+        )
+
+    @property
+    def client(self) -> AsyncDynamoDBClient:
+        if self._client is None:
+            raise RuntimeError(
+                "AsyncEngine has no client: pass client=... or use `async with AsyncEngine()`"
+            )
+        return self._client
+
+    async def __aenter__(self) -> Self:
+        if self._client is None:
+            from aiobotocore.config import AioConfig
+            from aiobotocore.session import get_session
+
+            self._owned = get_session().create_client(
+                "dynamodb", config=AioConfig(retries={"mode": "standard", "max_attempts": 10})
+            )
+            self._client = await self._owned.__aenter__()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._owned is not None:
+            owned, self._owned, self._client = self._owned, None, None
+            await owned.__aexit__(exc_type, exc, tb)
+
+    @asynccontextmanager
+    async def context(
+        self,
+        *,
+        atomic: bool | None = None,
+        persist: Persist | None = None,
+        table_name_template: str | None = None,
+        max_concurrency: int | None = None,
+    ) -> AsyncIterator[AsyncEngine]:
+        """An engine with some settings changed, sharing this one's client and bindings."""
+        yield self._derive(
+            {
+                "atomic": atomic,
+                "persist": persist,
+                "table_name_template": table_name_template,
+                "max_concurrency": max_concurrency,
+            }
+        )
+
+    async def bind(self, *models: type[Base]) -> None:
+        """Create or validate the tables of ``models``; see ``Engine.bind``."""
+        async with self._bind_lock:
+            await self._run(self._bind_plan(models))
+
+    async def get(self, model: type[M], /, *, consistent: bool = False, **key: object) -> M:
+        """The object with this key, or ``MissingObjects``."""
+        return await self._run(self._get_plan(model, consistent, key))
+
+    async def load(self, *objs: Base, consistent: bool = False) -> None:
+        """Refresh ``objs`` in place (batched); ``MissingObjects`` lists any not found."""
+        if objs:
+            await self._run(self._load_plan(objs, consistent))
+
+    async def save(self, *objs: Base, condition: Condition | None = None) -> None:
+        """Store ``objs``; see ``Engine.save``."""
+        if objs:
+            await self._run(self._save_plan(objs, condition))
+
+    async def delete(self, *objs: Base, condition: Condition | None = None) -> None:
+        """Delete ``objs`` (batched when unconditional)."""
+        if objs:
+            await self._run(self._delete_plan(objs, condition))
+
+    @overload
+    def query(self, target: Index[M]) -> AsyncQuery[M]: ...
+    @overload
+    def query(self, target: type[M]) -> AsyncQuery[M]: ...
+    def query(self, target: type[M] | Index[M]) -> AsyncQuery[M]:
+        """A query on a model's table or one of its indexes; add ``.key(...)``."""
+        return AsyncQuery(self, target_state(target, scan=False))
+
+    @overload
+    def scan(self, target: Index[M]) -> AsyncQuery[M]: ...
+    @overload
+    def scan(self, target: type[M]) -> AsyncQuery[M]: ...
+    def scan(self, target: type[M] | Index[M]) -> AsyncQuery[M]:
+        """A scan of a model's table or one of its indexes."""
+        return AsyncQuery(self, target_state(target, scan=True))
+
+    # -- the transport ---------------------------------------------------------------------------
+
+    async def _execute(self, call: Call) -> Response:
+        method = getattr(self.client, call.operation)
+        response: Response = await method(**call.params)
+        return response
+
+    async def _parallel(self, calls: tuple[Call, ...]) -> list[Response | BaseException]:
+        limit = asyncio.Semaphore(self.config.max_concurrency)
+
+        async def one(call: Call) -> Response:
+            async with limit:
+                return await self._execute(call)
+
+        results = await asyncio.gather(*(one(c) for c in calls), return_exceptions=True)
+        for result in results:
+            if isinstance(result, asyncio.CancelledError):
+                raise result
+        return list(results)
+
+    async def _run(self, plan: Plan[R]) -> R:
+        """Drive ``plan`` to completion (the async twin of ``plans.run_sync``)."""
+        try:
+            step = next(plan)
+            while True:
+                result: Any
+                if isinstance(step, Call):
+                    try:
+                        result = await self._execute(step)
+                    except Exception as exc:  # handed to the plan, which decides
+                        step = plan.throw(exc)
+                        continue
+                elif isinstance(step, Parallel):
+                    result = await self._parallel(step.calls)
+                else:
+                    assert isinstance(step, Sleep)
+                    await asyncio.sleep(step.seconds)
+                    result = None
+                step = plan.send(result)
+        except StopIteration as stop:
+            value: R = stop.value
+            return value
+        finally:
+            plan.close()
+
+
+class AsyncQuery(QueryBuilder[M]):
+    """A query or scan on the async engine: ``async for``, and awaitable ``all()``,
+    ``first()``, ``one()``, ``count()``, ``page()``."""
+
+    __slots__ = ("_engine",)
+
+    def __init__(self, engine: AsyncEngine, state: _State) -> None:
+        super().__init__(state)
+        self._engine = engine
+
+    def _copy_from(self, other: Self, state: _State) -> None:
+        self._state = state
+        self._engine = other._engine
+
+    def __aiter__(self) -> AsyncResults[M]:
+        return AsyncResults(self._engine, Cursor(self._state, self._engine._table_name(self.model)))
+
+    async def all(self) -> list[M]:
+        return [obj async for obj in self]
+
+    async def first(self) -> M:
+        async for obj in self.limit(1):
+            return obj
+        raise MissingObjects(f"{self!r} has no results")
+
+    async def one(self) -> M:
+        found = [obj async for obj in self.limit(2)]
+        if len(found) != 1:
+            raise MissingObjects(
+                f"{self!r} expected exactly one result, found {'none' if not found else 'more'}",
+                found,
+            )
+        return found[0]
+
+    async def count(self) -> int:
+        return await self._engine._run(count(self._state, self._engine._table_name(self.model)))
+
+    async def page(self, size: int | None = None) -> Page[M]:
+        results = (self.limit(size) if size is not None else self).__aiter__()
+        if size is not None:
+            items = [obj async for obj in results]
+        else:
+            items = await results.take_page()
+        return Page(items, results.token)
+
+
+class AsyncResults(Generic[M]):
+    """The async iterator of a query. While the caller works through a page, the next page is
+    already being fetched (one page ahead, never more)."""
+
+    def __init__(self, engine: AsyncEngine, cursor: Cursor) -> None:
+        self._engine = engine
+        self._cursor = cursor
+        self._next: asyncio.Task[Response] | None = None
+
+    def __aiter__(self) -> Self:
+        return self
+
+    async def __anext__(self) -> M:
+        cursor = self._cursor
+        while True:
+            obj = cursor.pop()
+            if obj is not None:
+                return obj  # type: ignore[return-value]
+            if not await self._fetch():
+                raise StopAsyncIteration
+
+    async def _fetch(self) -> bool:
+        """Accept the next page (prefetched or not); False when there is none."""
+        cursor = self._cursor
+        task, self._next = self._next, None
+        if task is None:
+            call = cursor.next_call()
+            if call is None:
+                return False
+            response = await self._engine._execute(call)
+        else:
+            response = await task
+        cursor.accept(response)
+        wanted = cursor.remaining is None or len(cursor.buffer) < cursor.remaining
+        if wanted:
+            call = cursor.next_call()
+            if call is not None:
+                self._next = asyncio.ensure_future(self._engine._execute(call))
+        return True
+
+    async def take_page(self) -> list[M]:
+        """Everything the next request returns (one DynamoDB page)."""
+        if not await self._fetch():
+            return []
+        self.close()
+        return list(self._cursor.drain())  # type: ignore[arg-type]
+
+    def close(self) -> None:
+        """Stop prefetching (the iterator stays usable; it fetches on demand)."""
+        if self._next is not None:
+            self._next.cancel()
+            self._next = None
+
+    def __del__(self) -> None:
+        self.close()
+
+    @property
+    def token(self) -> str | None:
+        return self._cursor.token
+
+    @property
+    def count(self) -> int:
+        return self._cursor.count
+
+    @property
+    def scanned(self) -> int:
+        return self._cursor.scanned
+
+    @property
+    def consumed(self) -> float:
+        return self._cursor.consumed
