@@ -14,7 +14,7 @@ their old snapshots, so an update-save sends those changes again (idempotent).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar, overload
@@ -25,7 +25,8 @@ from .errors import MissingObjects
 from .indexes import Index
 from .models import Base
 from .plans import Backoff, Call, Parallel, Plan, Response, Sleep
-from .query import Cursor, Page, QueryBuilder, _State, count, target_state
+from .plans import call as call_plan
+from .query import Cursor, Page, QueryBuilder, QueryState, count, target_state
 
 if TYPE_CHECKING:
     from types_aiobotocore_dynamodb import DynamoDBClient as AsyncDynamoDBClient
@@ -84,7 +85,8 @@ class AsyncEngine(EngineCore):
             from aiobotocore.config import AioConfig
             from aiobotocore.session import get_session
 
-            self._owned = get_session().create_client(
+            session: Any = get_session()  # its stubs overload every AWS service
+            self._owned = session.create_client(
                 "dynamodb", config=AioConfig(retries={"mode": "standard", "max_attempts": 10})
             )
             self._client = await self._owned.__aenter__()
@@ -108,7 +110,7 @@ class AsyncEngine(EngineCore):
         persist: Persist | None = None,
         table_name_template: str | None = None,
         max_concurrency: int | None = None,
-    ) -> AsyncIterator[AsyncEngine]:
+    ) -> AsyncGenerator[AsyncEngine]:
         """An engine with some settings changed, sharing this one's client and bindings."""
         yield self._derive(
             {
@@ -122,26 +124,26 @@ class AsyncEngine(EngineCore):
     async def bind(self, *models: type[Base]) -> None:
         """Create or validate the tables of ``models``; see ``Engine.bind``."""
         async with self._bind_lock:
-            await self._run(self._bind_plan(models))
+            await self.run(self._bind_plan(models))
 
     async def get(self, model: type[M], /, *, consistent: bool = False, **key: object) -> M:
         """The object with this key, or ``MissingObjects``."""
-        return await self._run(self._get_plan(model, consistent, key))
+        return await self.run(self._get_plan(model, consistent, key))
 
     async def load(self, *objs: Base, consistent: bool = False) -> None:
         """Refresh ``objs`` in place (batched); ``MissingObjects`` lists any not found."""
         if objs:
-            await self._run(self._load_plan(objs, consistent))
+            await self.run(self._load_plan(objs, consistent))
 
     async def save(self, *objs: Base, condition: Condition | None = None) -> None:
         """Store ``objs``; see ``Engine.save``."""
         if objs:
-            await self._run(self._save_plan(objs, condition))
+            await self.run(self._save_plan(objs, condition))
 
     async def delete(self, *objs: Base, condition: Condition | None = None) -> None:
         """Delete ``objs`` (batched when unconditional)."""
         if objs:
-            await self._run(self._delete_plan(objs, condition))
+            await self.run(self._delete_plan(objs, condition))
 
     @overload
     def query(self, target: Index[M]) -> AsyncQuery[M]: ...
@@ -179,8 +181,9 @@ class AsyncEngine(EngineCore):
                 raise result
         return list(results)
 
-    async def _run(self, plan: Plan[R]) -> R:
-        """Drive ``plan`` to completion (the async twin of ``plans.run_sync``)."""
+    async def run(self, plan: Plan[R]) -> R:
+        """Carry out ``plan`` (see :mod:`pydantic_bloop.plans`): the async twin of
+        ``Engine.run``."""
         try:
             step = next(plan)
             while True:
@@ -211,16 +214,12 @@ class AsyncQuery(QueryBuilder[M]):
 
     __slots__ = ("_engine",)
 
-    def __init__(self, engine: AsyncEngine, state: _State) -> None:
+    def __init__(self, engine: AsyncEngine, state: QueryState) -> None:
         super().__init__(state)
         self._engine = engine
 
-    def _copy_from(self, other: Self, state: _State) -> None:
-        self._state = state
-        self._engine = other._engine
-
     def __aiter__(self) -> AsyncResults[M]:
-        return AsyncResults(self._engine, Cursor(self._state, self._engine._table_name(self.model)))
+        return AsyncResults(self._engine, Cursor(self._state, self._engine.table_name(self.model)))
 
     async def all(self) -> list[M]:
         return [obj async for obj in self]
@@ -240,7 +239,7 @@ class AsyncQuery(QueryBuilder[M]):
         return found[0]
 
     async def count(self) -> int:
-        return await self._engine._run(count(self._state, self._engine._table_name(self.model)))
+        return await self._engine.run(count(self._state, self._engine.table_name(self.model)))
 
     async def page(self, size: int | None = None) -> Page[M]:
         results = (self.limit(size) if size is not None else self).__aiter__()
@@ -280,7 +279,7 @@ class AsyncResults(Generic[M]):
             call = cursor.next_call()
             if call is None:
                 return False
-            response = await self._engine._execute(call)
+            response = await self._engine.run(call_plan(call))
         else:
             response = await task
         cursor.accept(response)
@@ -288,7 +287,7 @@ class AsyncResults(Generic[M]):
         if wanted:
             call = cursor.next_call()
             if call is not None:
-                self._next = asyncio.ensure_future(self._engine._execute(call))
+                self._next = asyncio.ensure_future(self._engine.run(call_plan(call)))
         return True
 
     async def take_page(self) -> list[M]:

@@ -11,11 +11,11 @@ from __future__ import annotations
 import copy
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar, cast, overload
+from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar, overload
 
 from . import operations, tables
 from .conditions import Condition
@@ -91,7 +91,8 @@ class EngineCore:
             clone._bindings = Bindings()  # other names, other tables: bind them anew
         return clone
 
-    def _table_name(self, model: type[Base]) -> str:
+    def table_name(self, model: type[Base]) -> str:
+        """The name of the table ``model`` is bound to; ``UnboundModel`` if it is not bound."""
         try:
             return self._bindings.tables[model]
         except KeyError:
@@ -116,26 +117,26 @@ class EngineCore:
             if all(i.model in self._bindings.tables for i in infos):
                 continue  # bound before: nothing to ask DynamoDB
             _check_shared_keys(table, infos)
-            description = yield from tables.bind(infos, table)
+            description = yield from tables.bind(infos, table, self.config.backoff)
             self._bindings.described[table] = description
             for info in infos:
                 self._bindings.tables[info.model] = table
 
     def _get_plan(self, model: type[M], consistent: bool, key: dict[str, object]) -> Plan[M]:
         info = model_info(model)
-        table = self._table_name(model)
+        table = self.table_name(model)
         obj = yield from operations.get(info, table, info.key_from(key), consistent)
         assert isinstance(obj, model)
         return obj
 
     def _load_plan(self, objs: Sequence[Base], consistent: bool) -> Plan[None]:
-        return operations.load(objs, self._table_name, consistent, self.config.backoff)
+        return operations.load(objs, self.table_name, consistent, self.config.backoff)
 
     def _save_plan(self, objs: Sequence[Base], condition: Condition | None) -> Plan[None]:
-        return operations.save(objs, self._table_name, self._write_options(), condition)
+        return operations.save(objs, self.table_name, self._write_options(), condition)
 
     def _delete_plan(self, objs: Sequence[Base], condition: Condition | None) -> Plan[None]:
-        return operations.delete(objs, self._table_name, self._write_options(), condition)
+        return operations.delete(objs, self.table_name, self._write_options(), condition)
 
 
 class Engine(EngineCore):
@@ -179,7 +180,7 @@ class Engine(EngineCore):
         persist: Persist | None = None,
         table_name_template: str | None = None,
         max_concurrency: int | None = None,
-    ) -> Iterator[Engine]:
+    ) -> Generator[Engine]:
         """An engine with some settings changed, sharing this one's client and bindings; this
         engine is untouched (also when the block raises)."""
         yield self._derive(
@@ -196,30 +197,30 @@ class Engine(EngineCore):
         waiting until they are ACTIVE. Raises ``TableMismatch`` listing every difference.
         Binding a model again is free."""
         with self._bindings.lock:
-            self._run(self._bind_plan(models))
+            self.run(self._bind_plan(models))
 
     def get(self, model: type[M], /, *, consistent: bool = False, **key: object) -> M:
         """The object with this key (``engine.get(Post, forum="f", id=pid)``), or
         ``MissingObjects``."""
-        return self._run(self._get_plan(model, consistent, key))
+        return self.run(self._get_plan(model, consistent, key))
 
     def load(self, *objs: Base, consistent: bool = False) -> None:
         """Refresh ``objs`` in place from DynamoDB (batched); ``MissingObjects`` lists any not
         found, after every found one was loaded."""
         if objs:
-            self._run(self._load_plan(objs, consistent))
+            self.run(self._load_plan(objs, consistent))
 
     def save(self, *objs: Base, condition: Condition | None = None) -> None:
         """Store ``objs``: UpdateItem of what changed (``persist="update"``) or PutItem of the
         whole item (``"overwrite"``), conditioned on ``condition`` and, when atomic, on the
         stored item being what was last seen."""
         if objs:
-            self._run(self._save_plan(objs, condition))
+            self.run(self._save_plan(objs, condition))
 
     def delete(self, *objs: Base, condition: Condition | None = None) -> None:
         """Delete ``objs`` (batched when unconditional)."""
         if objs:
-            self._run(self._delete_plan(objs, condition))
+            self.run(self._delete_plan(objs, condition))
 
     @overload
     def query(self, target: Index[M]) -> Query[M]: ...
@@ -248,9 +249,14 @@ class Engine(EngineCore):
         if len(calls) == 1 or self.config.max_concurrency == 1:
             return [_outcome(self._execute, c) for c in calls]
         pool = self._pool.get(self.config.max_concurrency)
-        return list(pool.map(lambda c: _outcome(self._execute, c), calls))
+        return list(pool.map(self._outcome, calls))
 
-    def _run(self, plan: Plan[R]) -> R:
+    def _outcome(self, call: Call) -> Response | BaseException:
+        return _outcome(self._execute, call)
+
+    def run(self, plan: Plan[R]) -> R:
+        """Carry out ``plan`` (see :mod:`pydantic_bloop.plans`): every operation is one, and
+        plans of your own (e.g. ``plans.call(Call("describe_table", {...}))``) run the same way."""
         return run_sync(plan, self._execute, self._parallel, time.sleep)
 
 
@@ -292,10 +298,14 @@ def _table_models(models: Sequence[type[Base]]) -> list[type[Base]]:
             visit(sub)
 
     for model in models:
-        if not (isinstance(cast(object, model), type) and issubclass(model, Base)):
+        if not _is_model_class(model):
             raise InvalidModel(f"bind() takes model classes, not {model!r}")
         visit(model)
     return list(found)
+
+
+def _is_model_class(value: object) -> bool:
+    return isinstance(value, type) and issubclass(value, Base)
 
 
 def _check_shared_keys(table: str, infos: Sequence[ModelInfo]) -> None:

@@ -62,9 +62,9 @@ class Backoff:
         return self.jitter(0.0, min(self.cap, self.base * 2**attempt))
 
 
-def call(operation: str, params: dict[str, Any]) -> Plan[Response]:
+def call(step: Call) -> Plan[Response]:
     """A plan of exactly one call."""
-    response: Response = yield Call(operation, params)
+    response: Response = yield step
     return response
 
 
