@@ -5,10 +5,11 @@ calls are awaited, parallel calls are gathered (at most ``max_concurrency`` at o
 ``asyncio.sleep``. Queries are async iterators that prefetch their next page while the caller
 works through the current one.
 
-Cancellation: a plan updates an object's snapshot only after DynamoDB acknowledged that object's
-write, so cancelling mid-batch leaves every snapshot describing something that was stored. Calls
-already sent when the task is cancelled may still be applied by DynamoDB; their objects keep
-their old snapshots, so an update-save sends those changes again (idempotent).
+Cancellation: a plan updates snapshots only after it has the outcome of every request of a
+step, so a save or delete cancelled mid-batch updates none: some of its requests may have been
+applied by DynamoDB (those sent before the cancel), but every object keeps the snapshot it had,
+which never claims more than what is stored. Saving the same objects again completes the work
+(batch puts and deletes are idempotent; an update-save resends its diff).
 """
 
 from __future__ import annotations
