@@ -43,7 +43,17 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from enum import Enum
-from typing import Annotated, Any, ForwardRef, Literal, TypeVar, Union, get_args, get_origin
+from typing import (
+    Annotated,
+    Any,
+    ForwardRef,
+    Literal,
+    TypeVar,
+    Union,
+    cast,
+    get_args,
+    get_origin,
+)
 from uuid import UUID
 
 import pydantic
@@ -165,7 +175,9 @@ _LARGEST = "9.9999999999999999999999999999999999999E+125"
 
 
 def _not_finite(value: object) -> ValueError:
-    if value != value:
+    # (Decimal("sNaN") refuses to be compared, even for inequality)
+    nan = value.is_nan() if isinstance(value, Decimal) else value != value
+    if nan:
         return ValueError(f"NaN cannot be stored in DynamoDB (got {_show(value)})")
     return ValueError(
         f"{_show(value)} cannot be stored in DynamoDB: numbers must be finite, not infinity"
@@ -242,11 +254,11 @@ def _number_plain(value: object) -> str:
     """The N string of any Python number (bool is not a number here)."""
     kind = type(value)
     if kind is int:
-        return _int_plain(value)  # type: ignore[arg-type]
+        return _int_plain(cast(int, value))
     if kind is float:
-        return _float_plain(value)  # type: ignore[arg-type]
+        return _float_plain(cast(float, value))
     if kind is Decimal:
-        return _decimal_plain(value)  # type: ignore[arg-type]
+        return _decimal_plain(cast(Decimal, value))
     if isinstance(value, bool):
         raise _wrong_type("a number", value)
     if isinstance(value, int):
@@ -342,7 +354,7 @@ _JSON_LOADERS: dict[str, _DynamicLoader] = {
 class _ScalarCodec(Codec):
     """A codec of one scalar DynamoDB type; ``plain`` / ``unplain`` convert the bare value."""
 
-    dynamo_type: str
+    dynamo_type: str  # pyright: ignore[reportIncompatibleVariableOverride] - always known here
 
     def plain(self, value: Any) -> Any:
         raise NotImplementedError
@@ -453,6 +465,20 @@ class _FloatCodec(_ScalarCodec):
 class _DecimalCodec(_ScalarCodec):
     dynamo_type = "N"
 
+    def dump(self, value: Any) -> AttributeValue | None:
+        if type(value) is Decimal:
+            text = str(value)
+            # No exponent, at most 38 characters, ends in a digit (not NaN/Infinity), not -0:
+            # then it has <= 38 digits and a magnitude DynamoDB takes, exactly as written.
+            if (
+                len(text) <= 38
+                and "E" not in text
+                and text[-1].isdigit()
+                and (value or text[0] != "-")
+            ):
+                return {"N": text}
+        return {"N": self.plain(value)}
+
     def plain(self, value: Any) -> Any:
         if type(value) is Decimal:
             return _decimal_plain(value)
@@ -492,7 +518,7 @@ class _BytesCodec(_ScalarCodec):
         if type(value) is bytes:
             return value
         if isinstance(value, (bytes, bytearray, memoryview)):
-            return bytes(value)
+            return bytes(cast("bytes", value))
         raise _wrong_type("bytes", value)
 
 
@@ -527,13 +553,23 @@ class _DatetimeCodec(_PlainStrCodec):
 
     dynamo_type = "S"
 
+    def dump(self, value: Any) -> AttributeValue | None:
+        if type(value) is datetime:
+            offset = value.utcoffset()
+            if offset is not None and not offset:  # already UTC (any tzinfo class): format only
+                # "...+00:00" -> "...Z"
+                return {"S": value.isoformat(timespec="microseconds")[:-6] + "Z"}
+        return {"S": self.plain(value)}
+
     def plain(self, value: Any) -> Any:
-        offset = _utc_offset(value)
-        try:
-            utc = value.replace(tzinfo=None) - offset if offset else value.replace(tzinfo=None)
-        except OverflowError:
-            raise ValueError(f"{_show(value)} is out of range once converted to UTC") from None
-        return datetime.isoformat(utc, timespec="microseconds") + "Z"
+        if type(value) is not datetime or value.tzinfo is not UTC:
+            _utc_offset(value)  # refuses naive datetimes (astimezone() takes them as local time)
+            try:
+                value = value.astimezone(UTC)
+            except OverflowError:
+                raise ValueError(f"{_show(value)} is out of range once converted to UTC") from None
+        # "...+00:00" -> "...Z"
+        return datetime.isoformat(value, timespec="microseconds")[:-6] + "Z"
 
 
 class _EpochCodec(_ScalarCodec):
@@ -645,10 +681,11 @@ class _OptionalCodec(Codec):
         return self._inner.element
 
 
-def _check_iterable(value: object, expected: str) -> Iterable[Any]:
+def _check_iterable(value: Any, expected: str) -> Iterable[Any]:
+    items: Iterable[Any] = value  # (typed before isinstance() narrows ``value``)
     if isinstance(value, (str, bytes, bytearray, Mapping)) or not isinstance(value, Iterable):
-        raise _wrong_type(expected, value)
-    return value
+        raise _wrong_type(expected, items)
+    return items
 
 
 class _SetCodec(Codec):
@@ -661,17 +698,24 @@ class _SetCodec(Codec):
         self._strings = type(element) is _StrCodec
 
     def dump(self, value: Any) -> AttributeValue | None:
-        if not isinstance(value, (abc.Set, list, tuple)):
-            _check_iterable(value, "a set")
-        if not value:
+        items: abc.Collection[Any] = value
+        kind = type(items)
+        if (
+            kind is not set
+            and kind is not frozenset
+            and not isinstance(value, (abc.Set, list, tuple))
+        ):
+            items = list(_check_iterable(value, "a set"))
+        if not items:
             return None  # DynamoDB has no empty sets
-        if self._strings and all(type(x) is str for x in value):
-            return {"SS": sorted(value if isinstance(value, abc.Set) else set(value))}
+        if self._strings and all(type(x) is str for x in items):
+            return {"SS": sorted(items if isinstance(items, abc.Set) else set(items))}
         plain = self._element.plain
         try:
-            return {self._key: sorted({plain(x) for x in value})}
+            return {self._key: sorted({plain(x) for x in items})}
         except (TypeError, ValueError) as error:
-            raise type(error)(f"in set {_show(value)}: {error}") from None
+            error_type = TypeError if isinstance(error, TypeError) else ValueError
+            raise error_type(f"in set {_show(items)}: {error}") from None
 
     def dump_item(self, value: Any) -> AttributeValue:
         dumped = self.dump(value)
@@ -690,7 +734,7 @@ class _SetCodec(Codec):
         return {unplain(x) for x in plains}
 
     def load_absent(self) -> Any:
-        return set() if self._kind is not frozenset else frozenset()
+        return frozenset[Any]() if self._kind is frozenset else set[Any]()
 
     @property
     def element(self) -> Codec | None:
@@ -708,12 +752,13 @@ class _ListCodec(Codec):
         self._kind = kind
 
     def dump(self, value: Any) -> AttributeValue | None:
+        items: Sequence[Any] = value
         if type(value) is not list and type(value) is not tuple:
-            value = list(_check_iterable(value, f"a {self._kind.__name__}"))
-        if self._kind is set and not value:
+            items = list(_check_iterable(value, f"a {self._kind.__name__}"))
+        if self._kind is set and not items:
             return None
         item = self._element.dump_item
-        return {"L": [item(x) for x in value]}
+        return {"L": [item(x) for x in items]}
 
     def dump_item(self, value: Any) -> AttributeValue:
         dumped = self.dump(value)
@@ -732,7 +777,7 @@ class _ListCodec(Codec):
         return [load(x) for x in items]
 
     def load_absent(self) -> Any:
-        return set() if self._kind is set else MISSING
+        return set[Any]() if self._kind is set else MISSING
 
     def child(self, key: str | int) -> Codec | None:
         return self._element if isinstance(key, int) else None
@@ -751,9 +796,10 @@ class _TupleCodec(Codec):
         self._elements = tuple(elements)
 
     def dump(self, value: Any) -> AttributeValue | None:
-        if not isinstance(value, (tuple, list)) or len(value) != len(self._elements):
-            raise _wrong_type(f"a tuple of {len(self._elements)} items", value)
-        return {"L": [c.dump_item(x) for c, x in zip(self._elements, value, strict=True)]}
+        items: Sequence[Any] = value
+        if not isinstance(value, (tuple, list)) or len(items) != len(self._elements):
+            raise _wrong_type(f"a tuple of {len(self._elements)} items", items)
+        return {"L": [c.dump_item(x) for c, x in zip(self._elements, items, strict=True)]}
 
     def load(self, wire: AttributeValue) -> Any:
         try:
@@ -792,11 +838,12 @@ class _DictCodec(Codec):
         raise _wrong_type("a str map key", key)
 
     def dump(self, value: Any) -> AttributeValue | None:
+        items: Mapping[Any, Any] = value
         if not isinstance(value, Mapping):
             raise _wrong_type("a mapping", value)
         item = self._value.dump_item
         out: dict[str, AttributeValue] = {}
-        for key, x in value.items():
+        for key, x in items.items():
             out[key if type(key) is str else self._key_of(key)] = item(x)
         return {"M": out}
 
@@ -843,7 +890,7 @@ class _ModelCodec(Codec):
         if not model.__pydantic_complete__:
             model.model_rebuild()
         by_alias = model.model_config.get("validate_by_alias", True)
-        fields = []
+        fields: list[_Field] = []
         for name, info in model.model_fields.items():
             try:
                 codec = self._registry.codec_for(info.annotation, info.metadata)
@@ -917,10 +964,11 @@ class _TypedDictCodec(Codec):
         self._dynamic = registry.dynamic
 
     def dump(self, value: Any) -> AttributeValue | None:
+        items: Mapping[Any, Any] = value
         if not isinstance(value, Mapping):
             raise _wrong_type(f"a {self._name} dict", value)
         out: dict[str, AttributeValue] = {}
-        for key, x in value.items():
+        for key, x in items.items():
             codec = self._fields.get(key, self._dynamic)
             try:
                 dumped = codec.dump(x)
@@ -968,7 +1016,7 @@ class _DynamicCodec(Codec):
         self.dynamo_type = dynamo_type
 
     def dump(self, value: Any) -> AttributeValue | None:
-        kind = type(value)
+        kind: type[Any] = type(cast(object, value))
         if kind is str:
             return {"S": value}
         dumper = _DYNAMIC_DUMPERS.get(kind)
@@ -1048,7 +1096,7 @@ class _UnionCodec(_DynamicCodec):
         self._exact = dict(members)
 
     def dump(self, value: Any) -> AttributeValue | None:
-        kind = type(value)
+        kind: type[Any] = type(cast(object, value))
         codec = self._exact.get(kind)
         if codec is not None:
             return codec.dump(value)
@@ -1179,21 +1227,22 @@ class _RegisteredCodec(Codec):
         self._load = load
 
     def dump(self, value: Any) -> AttributeValue | None:
-        plain = self._dump(value)
-        if plain is None:
+        result: Any = self._dump(value)
+        if result is None:
             return None
+        plain: object = result  # checked; ``result`` keeps its type (Any) for the calls
         kind = self.dynamo_type
         dynamic = self._dynamic
         if kind == "L" and isinstance(plain, (list, tuple)):
-            return dynamic.dump_list(plain)
+            return dynamic.dump_list(result)
         if kind == "M" and isinstance(plain, Mapping):
-            return dynamic.dump_map(plain)
-        if isinstance(plain, abc.Set) and not isinstance(plain, Mapping):
-            dumped = dynamic.dump_set(plain)
+            return dynamic.dump_map(result)
+        if kind in ("SS", "NS", "BS") and isinstance(plain, abc.Set):
+            dumped = dynamic.dump_set(result)
             if dumped is None or kind in dumped:
                 return dumped
         raise TypeError(
-            f"the dump function registered for {self._type.__name__} returned {_show(plain)} "
+            f"the dump function registered for {self._type.__name__} returned {_show(result)} "
             f"for {_show(value)}, which is not a DynamoDB {kind} value"
         )
 
@@ -1285,7 +1334,7 @@ class TypeRegistry:
     ) -> None:
         """Store ``python_type`` (and its subclasses) as ``dynamo_type``: see
         :func:`register_type`."""
-        if not isinstance(python_type, type):
+        if not isinstance(cast(object, python_type), type):
             raise TypeError(f"register_type() takes a class, not {_show(python_type)}")
         if dynamo_type not in _DYNAMO_TYPES:
             raise ValueError(
@@ -1333,7 +1382,9 @@ class TypeRegistry:
         if epoch:
             if isinstance(annotation, type) and issubclass(annotation, datetime):
                 return _EPOCH_CODEC
-            raise TypeError(f"AsEpoch() applies to datetime fields, not {_describe(annotation)}")
+            raise TypeError(
+                f"AsEpoch() applies to datetime fields, not {_describe(cast(object, annotation))}"
+            )
         if annotation is Any or annotation is object:
             return self.dynamic
         if isinstance(annotation, (str, ForwardRef)):
@@ -1381,9 +1432,12 @@ class TypeRegistry:
             if issubclass(cls, base):
                 return codec
         if issubclass(cls, tuple):
-            if hasattr(cls, "_fields"):  # a NamedTuple: typed positions
-                hints = typing.get_type_hints(cls, include_extras=True)
-                return _TupleCodec([self._codec(hints.get(f, Any), False) for f in cls._fields])
+            names: tuple[str, ...] | None = getattr(cast(object, cls), "_fields", None)
+            if names is not None:  # a NamedTuple: typed positions
+                hints: dict[str, Any] = typing.get_type_hints(
+                    cast(object, cls), include_extras=True
+                )
+                return _TupleCodec([self._codec(hints.get(n, object), False) for n in names])
             return _ListCodec(self.dynamic, tuple)
         if cls in _SET_TYPES or issubclass(cls, (set, frozenset)):
             return self._set(cls, ())
@@ -1406,7 +1460,7 @@ class TypeRegistry:
         return codec
 
     def _enum(self, enum: type[Enum]) -> Codec:
-        kinds = {type(member.value) for member in enum}
+        kinds: set[type[Any]] = {type(member.value) for member in enum}
         values: Codec = self.dynamic
         if len(kinds) == 1:
             try:
@@ -1421,7 +1475,10 @@ class TypeRegistry:
 
     def _values_codec(self, values: Sequence[object]) -> Codec:
         """A dynamic codec for a fixed set of values, typed when they share a stored type."""
-        stored = {next(iter(self.dynamic.dump_item(v))) for v in values}
+        try:
+            stored = {next(iter(self.dynamic.dump_item(v))) for v in values}
+        except (TypeError, ValueError):
+            stored = set[str]()  # values that cannot be stored: the error comes when one is dumped
         return _DynamicCodec(self, stored.pop() if len(stored) == 1 else None)
 
     def _literal(self, values: tuple[object, ...]) -> Codec:
