@@ -291,7 +291,7 @@ def _table_models(models: Sequence[type[Base]]) -> list[type[Base]]:
     found: dict[type[Base], None] = {}
 
     def visit(model: type[Base]) -> None:
-        info = model.__dict__.get("__bloop__")
+        info = model_info(model) if model is not Base else None  # builds deferred metadata
         if info is not None and info.table is not None:
             found.setdefault(model)
         for sub in model.__subclasses__():

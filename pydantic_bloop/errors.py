@@ -68,3 +68,7 @@ class ConstraintViolation(BloopError):
 
 class TransientError(BloopError):
     """Unprocessed batch work could not be finished within the retry budget."""
+
+
+class TableNotActive(BloopError, TimeoutError):
+    """``bind`` waited its time limit for a table (or its indexes) to become ACTIVE."""

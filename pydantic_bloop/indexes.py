@@ -19,7 +19,7 @@ M = TypeVar("M", bound="Base")
 Projection = Literal["all", "keys"] | Sequence[str]
 
 
-class _IndexDeclaration:
+class IndexDeclaration:
     kind: Literal["global", "local"]
 
     def __init__(
@@ -33,8 +33,9 @@ class _IndexDeclaration:
     ) -> None:
         self.hash_key = hash_key
         self.range_key = range_key
-        self.projection: Literal["all", "keys"] | tuple[str, ...] = (
-            projection if projection == "all" or projection == "keys" else tuple(projection)
+        # any other str is kept as given, for the model to reject (not split into letters)
+        self.projection: str | tuple[str, ...] = (
+            projection if isinstance(projection, str) else tuple(projection)
         )
         self.read_units = read_units
         self.write_units = write_units
@@ -55,12 +56,17 @@ class _IndexDeclaration:
     def __get__(self, obj: M, owner: type[M]) -> Index[M]: ...
     def __get__(self, obj: object, owner: type[Any]) -> Any:
         info = owner.__dict__.get("__bloop__")
-        if info is None:  # the class is still being built
+        if info is None and owner.__dict__.get("__bloop_deferred__"):
+            from .models import model_info  # a cycle at import time
+
+            info = model_info(owner)  # the model waited for a forward reference
+        if info is None or self.name not in info.bound_indexes:
+            # the class is still being built, or has no table (a mixin): the declaration itself
             return self
         return info.bound_indexes[self.name]
 
 
-class GlobalIndex(_IndexDeclaration):
+class GlobalIndex(IndexDeclaration):
     """A global secondary index: its own hash key (and optional range key) over the table.
 
     ``projection`` is ``"all"``, ``"keys"`` (the default) or a list of field names to include.
@@ -87,7 +93,7 @@ class GlobalIndex(_IndexDeclaration):
         )
 
 
-class LocalIndex(_IndexDeclaration):
+class LocalIndex(IndexDeclaration):
     """A local secondary index: the table's hash key with another range key."""
 
     kind = "local"

@@ -4,21 +4,27 @@ A ``Base`` subclass is a plain pydantic model. Its metaclass extends pydantic's:
 built the class it resolves keys, stored names, codecs and indexes once (raising ``InvalidModel``
 for a bad definition) and installs a non-data descriptor per field, so ``Post.views`` is a
 :class:`~pydantic_bloop.conditions.Column` while ``post.views`` is the instance's value.
+
+A model whose annotations name a type not defined yet (a forward reference) is completed on first
+use instead: class attribute access, ``model_info`` or binding resolve the annotations the way
+pydantic's ``model_rebuild`` does, then build the metadata (so its ``InvalidModel``, if any,
+surfaces there).
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal, TypeVar, dataclass_transform
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar, dataclass_transform
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, PydanticUndefinedAnnotation
 from pydantic._internal._model_construction import ModelMetaclass, NoInitField
 
 from .conditions import Column
 from .errors import InvalidModel, InvalidValue, UnloadedField
-from .indexes import Index, IndexSpec, _IndexDeclaration
+from .indexes import Index, IndexDeclaration, IndexSpec
 from .markers import DynamoName, HashKey, RangeKey
 from .types import MISSING, AttributeValue, Codec, codec_for
 
@@ -113,7 +119,7 @@ class ModelInfo:
         missing = sorted(names - given.keys())
         unknown = sorted(given.keys() - names)
         if missing or unknown:
-            parts = []
+            parts: list[str] = []
             if missing:
                 parts.append(f"missing {', '.join(missing)}")
             if unknown:
@@ -197,7 +203,7 @@ class ModelInfo:
         """Validate ``fields`` from ``item`` into ``obj`` in place (other fields untouched)."""
         values = self.values_from(item, fields)
         if clear:
-            obj.__dict__.clear()
+            vars(obj).clear()
             obj.__pydantic_fields_set__.clear()
         validate = self.model.__pydantic_validator__.validate_assignment
         for spec in fields:
@@ -225,6 +231,9 @@ class _FieldDescriptor:
             if getattr(_building, "depth", 0):
                 # pydantic is building a class and must not take a column for a field default
                 raise AttributeError(self.column.field)
+            if owner is not None and owner is not self.column.model:
+                # a subclass whose metadata waits for a forward reference: its own column
+                return model_info(owner).columns[self.column.field]
             return self.column
         raise UnloadedField(
             f"{self.column.label} was not loaded: the object came from a projection or "
@@ -254,11 +263,61 @@ class BloopModelMetaclass(ModelMetaclass):
             _building.depth = depth
         if not any(isinstance(b, BloopModelMetaclass) for b in bases):
             return cls  # Base itself
-        info = _build_info(cls)
-        type.__setattr__(cls, "__bloop__", info)
-        for name, column in info.columns.items():
-            type.__setattr__(cls, name, _FieldDescriptor(column))
+        if not _fields_complete(cls):
+            # an annotation names a type not defined yet: the metadata is built on first use
+            type.__setattr__(cls, "__bloop_deferred__", True)
+            return cls
+        _install(cls, _build_info(cls))
         return cls
+
+    if not TYPE_CHECKING:  # checkers must keep reporting unknown class attributes
+
+        def __getattr__(cls, name: str) -> Any:
+            # only reached for a field of a class whose metadata waits for a forward reference
+            fields = cls.__dict__.get("__pydantic_fields__") or {}
+            deferred = cls.__dict__.get("__bloop_deferred__")
+            if name in fields and deferred and not getattr(_building, "depth", 0):
+                return model_info(cls).columns[name]
+            return super().__getattr__(name)
+
+
+def _fields_complete(cls: type[BaseModel]) -> bool:
+    complete = getattr(cls, "__pydantic_fields_complete__", None)  # pydantic >= 2.10
+    if complete is None:
+        complete = cls.__pydantic_complete__
+    return bool(complete)
+
+
+def _install(cls: type[Base], info: ModelInfo) -> ModelInfo:
+    type.__setattr__(cls, "__bloop__", info)
+    for name, column in info.columns.items():
+        type.__setattr__(cls, name, _FieldDescriptor(column))
+    return info
+
+
+_completing = threading.RLock()
+
+
+def _complete(model: type[Base]) -> ModelInfo:
+    """The metadata of a model defined before a type it names: resolve the annotations now
+    (pydantic's rebuild, in the model's module), then build it, once."""
+    with _completing:
+        info: ModelInfo | None = model.__dict__.get("__bloop__")
+        if info is not None:
+            return info
+        missing = "a type it names"
+        if not _fields_complete(model):
+            try:
+                model.model_rebuild(_parent_namespace_depth=0)
+            except PydanticUndefinedAnnotation as exc:
+                missing = f"{exc.name!r}" if exc.name else missing
+        if not _fields_complete(model):
+            name = model.__name__
+            raise InvalidModel(
+                f"{name} is not fully defined: {missing} is not defined yet (define it, then "
+                f"call {name}.model_rebuild() if it is not a module-level name)"
+            )
+        return _install(model, _build_info(model))
 
 
 class Base(BaseModel, metaclass=BloopModelMetaclass):
@@ -268,13 +327,33 @@ class Base(BaseModel, metaclass=BloopModelMetaclass):
     # pydantic field or private attribute and never shows in dumps, schemas or equality.
     __slots__ = ("__bloop_snapshot__",)
     __bloop__: ClassVar[ModelInfo]
-    model_config = ConfigDict(ignored_types=(_IndexDeclaration,))
+    model_config = ConfigDict(ignored_types=(IndexDeclaration,))
+
+    # A pickled object keeps what it last saw of its stored item (pydantic's state leaves slots
+    # out), so an unpickled object still saves as a diff and atomically. Copies do not: a copy
+    # may get another key, and must not then skip attributes it believes are already stored.
+    def __getstate__(self) -> dict[Any, Any]:
+        state = super().__getstate__()
+        with contextlib.suppress(AttributeError):  # never loaded nor saved
+            state[_SNAPSHOT] = object.__getattribute__(self, _SNAPSHOT)
+        return state
+
+    def __setstate__(self, state: dict[Any, Any]) -> None:
+        super().__setstate__(state)
+        if _SNAPSHOT in state:
+            object.__setattr__(self, _SNAPSHOT, state[_SNAPSHOT])
+
+
+_SNAPSHOT = "__bloop_snapshot__"
 
 
 def model_info(model: type[Base]) -> ModelInfo:
     """The metadata of a model class."""
-    info: ModelInfo | None = model.__dict__.get("__bloop__")
+    namespace = getattr(model, "__dict__", {})
+    info: ModelInfo | None = namespace.get("__bloop__")
     if info is None:
+        if namespace.get("__bloop_deferred__"):
+            return _complete(model)
         raise InvalidModel(f"{model!r} is not a pydantic_bloop model (subclass Base)")
     return info
 
@@ -368,12 +447,25 @@ def _check_key_field(label: str, spec: FieldSpec, what: str) -> None:
         raise InvalidModel(f"{label}.{spec.name} is a {what} and cannot be optional")
 
 
-def _index_declarations(cls: type[Any]) -> dict[str, _IndexDeclaration]:
-    found: dict[str, _IndexDeclaration] = {}
+def _index_declarations(cls: type[Base]) -> dict[str, IndexDeclaration]:
+    """The indexes declared on ``cls`` and its bases (mixins included), by attribute name."""
+    found: dict[str, IndexDeclaration] = {}
+    owners: dict[str, type[Any]] = {}
     for klass in reversed(cls.__mro__):
         for name, value in vars(klass).items():
-            if isinstance(value, _IndexDeclaration):
+            if isinstance(value, IndexDeclaration):
                 found[name] = value
+                owners[name] = klass
+    for name, owner in owners.items():
+        if name in cls.model_fields:
+            raise InvalidModel(
+                f"{cls.__name__}.{name} is a field, but {owner.__name__} declares an index "
+                "of that name"
+            )
+        if not 3 <= len(name) <= 255:
+            raise InvalidModel(
+                f"{cls.__name__}.{name}: DynamoDB index names are 3 to 255 characters long"
+            )
     return found
 
 
@@ -412,12 +504,14 @@ def _table_spec(cls: type[Base], info: ModelInfo) -> TableSpec:
     ):
         raise InvalidModel(f"{label}: unknown stream view {stream!r}")
     table_name = config.get("table_name", cls.__name__)
-    if not isinstance(table_name, str) or not 3 <= len(table_name) <= 255:
-        raise InvalidModel(f"{label}: table_name {table_name!r} must be 3 to 255 characters")
+    # only the final name (after the engine's table_name_template) must satisfy DynamoDB's
+    # rules, so those are checked when binding
+    if not isinstance(table_name, str) or not table_name:
+        raise InvalidModel(f"{label}: table_name must be a non-empty str, not {table_name!r}")
     return TableSpec(table_name, billing, read_units, write_units, ttl, stream)
 
 
-def _index_spec(info: ModelInfo, name: str, decl: _IndexDeclaration) -> IndexSpec:
+def _index_spec(info: ModelInfo, name: str, decl: IndexDeclaration) -> IndexSpec:
     label = f"{info.label}.{name}"
     assert info.hash_key is not None
 
@@ -441,6 +535,8 @@ def _index_spec(info: ModelInfo, name: str, decl: _IndexDeclaration) -> IndexSpe
     range_key = field(decl.range_key, "range_key") if decl.range_key is not None else None
     if decl.kind == "local" and range_key is None:
         raise InvalidModel(f"{label}: a LocalIndex needs a range_key")
+    if range_key is not None and range_key is hash_key:
+        raise InvalidModel(f"{label}: the range key {range_key.name} is also the index's hash key")
 
     key_names = {f.name for f in (info.hash_key, info.range_key, hash_key, range_key) if f}
     projection = decl.projection

@@ -50,7 +50,8 @@ class Backoff:
     """Exponential backoff with full jitter for retrying unprocessed batch work.
 
     Throttling and transient HTTP errors are botocore's to retry (its retry config); this covers
-    only what DynamoDB accepted but left unprocessed.
+    only what DynamoDB accepted but left unprocessed. ``bind`` also paces its polls of a table
+    that is not ACTIVE yet by it (without the ``attempts`` limit: tables wait up to a timeout).
     """
 
     base: float = 0.05
