@@ -17,9 +17,17 @@ import contextlib
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar, dataclass_transform
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, PydanticUndefinedAnnotation
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    PydanticUndefinedAnnotation,
+    ValidationError,
+)
 from pydantic._internal._model_construction import ModelMetaclass, NoInitField
 
 from .conditions import Column
@@ -27,6 +35,7 @@ from .errors import InvalidModel, InvalidValue, UnloadedField
 from .indexes import Index, IndexDeclaration, IndexSpec
 from .markers import DynamoName, HashKey, RangeKey
 from .types import MISSING, AttributeValue, Codec, codec_for
+from .wire import ItemReader, item_reader
 
 M = TypeVar("M", bound="Base")
 
@@ -72,6 +81,13 @@ class TableSpec:
     stream: StreamView | None
 
 
+class _Unbuilt:
+    pass
+
+
+_UNBUILT = _Unbuilt()
+
+
 @dataclass(eq=False)
 class ModelInfo:
     """Everything pydantic_bloop knows about a model class, computed once at class definition."""
@@ -85,6 +101,8 @@ class ModelInfo:
     bound_indexes: dict[str, Index[Any]]
     table: TableSpec | None
     columns: dict[str, Column[Any]]
+    # stored item -> instance in one pydantic-core call (see wire.py); built on first use
+    _reader: ItemReader | _Unbuilt | None = dataclass_field(default=_UNBUILT, repr=False)
 
     @property
     def keys(self) -> tuple[FieldSpec, ...]:
@@ -186,6 +204,14 @@ class ModelInfo:
         """A new instance from a stored item; ``projected`` limits it to those fields (a partial
         object, whose other fields are unloaded)."""
         if projected is None or len(projected) == len(self.fields):
+            reader = self._reader
+            if isinstance(reader, _Unbuilt):
+                reader = self._reader = item_reader(self.model, self.fields.values())
+            if reader is not None:
+                try:
+                    return reader.read(item)
+                except ValidationError:
+                    pass  # rare (e.g. a number written as 1E+40): the general path decides
             values = self.values_from(item, self.fields.values())
             return self.model.model_validate(values, by_name=True)
         obj = self.model.model_construct()

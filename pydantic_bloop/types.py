@@ -100,6 +100,11 @@ class Codec:
 
     dynamo_type: str | None
 
+    #: When set, ``wire[wire_tag]`` is already what pydantic's lax validation of the field
+    #: takes (an S string for str, UUID or datetime; an N string for numbers...), so models can
+    #: validate stored items in one pydantic-core call without ``load``.
+    wire_tag: str | None = None
+
     def dump(self, value: Any) -> AttributeValue | None:
         """The attribute value for ``value``; None means "store no attribute" (None, empty set).
 
@@ -378,6 +383,7 @@ class _ScalarCodec(Codec):
 
 class _StrCodec(_ScalarCodec):
     dynamo_type = "S"
+    wire_tag = "S"
 
     def plain(self, value: Any) -> Any:
         if type(value) is str:
@@ -402,6 +408,7 @@ class _PlainStrCodec(_ScalarCodec):
     """An S codec whose load is the bare str (pydantic parses UUIDs, dates... from it)."""
 
     dynamo_type = "S"
+    wire_tag = "S"
 
     def load(self, wire: AttributeValue) -> Any:
         try:
@@ -412,6 +419,7 @@ class _PlainStrCodec(_ScalarCodec):
 
 class _IntCodec(_ScalarCodec):
     dynamo_type = "N"
+    wire_tag = "N"
 
     def plain(self, value: Any) -> Any:
         if type(value) is int:
@@ -444,6 +452,7 @@ class _IntCodec(_ScalarCodec):
 
 class _FloatCodec(_ScalarCodec):
     dynamo_type = "N"
+    wire_tag = "N"
 
     def plain(self, value: Any) -> Any:
         if type(value) is float:
@@ -464,6 +473,7 @@ class _FloatCodec(_ScalarCodec):
 
 class _DecimalCodec(_ScalarCodec):
     dynamo_type = "N"
+    wire_tag = "N"
 
     def dump(self, value: Any) -> AttributeValue | None:
         if type(value) is Decimal:
@@ -498,6 +508,7 @@ class _DecimalCodec(_ScalarCodec):
 
 class _BoolCodec(_ScalarCodec):
     dynamo_type = "BOOL"
+    wire_tag = "BOOL"
 
     def plain(self, value: Any) -> Any:
         if value is True or value is False:
@@ -513,6 +524,7 @@ class _BoolCodec(_ScalarCodec):
 
 class _BytesCodec(_ScalarCodec):
     dynamo_type = "B"
+    wire_tag = "B"
 
     def plain(self, value: Any) -> Any:
         if type(value) is bytes:
@@ -660,6 +672,7 @@ class _OptionalCodec(Codec):
     def __init__(self, inner: Codec) -> None:
         self._inner = inner
         self.dynamo_type = inner.dynamo_type
+        self.wire_tag = inner.wire_tag
 
     def dump(self, value: Any) -> AttributeValue | None:
         return None if value is None else self._inner.dump(value)
@@ -696,6 +709,8 @@ class _SetCodec(Codec):
         self._kind = kind
         self.dynamo_type = self._key = element.dynamo_type + "S"
         self._strings = type(element) is _StrCodec
+        if element.wire_tag is not None:  # pydantic builds the set from the list of plains
+            self.wire_tag = self._key
 
     def dump(self, value: Any) -> AttributeValue | None:
         items: abc.Collection[Any] = value
