@@ -9,7 +9,8 @@ every expression in that request.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Generic, TypeGuard, TypeVar, overload
 
 from .errors import InvalidCondition
 from .types import AttributeValue, Codec
@@ -57,7 +58,7 @@ class Column(Generic[T]):
             raise InvalidCondition(f"{self.label} {what}: {exc}") from None
 
     def _operand(self, value: object, op: str) -> AttributeValue | Column[Any]:
-        if isinstance(value, Column):
+        if _is_column(value):
             return value
         dumped = self._dump(value, f"{op} {value!r}")
         if dumped is None:
@@ -77,7 +78,7 @@ class Column(Generic[T]):
     # -- comparisons ---------------------------------------------------------------------------
 
     def _equality(self, other: object, op: str, *, equal: bool) -> KeyCondition:
-        if isinstance(other, Column):
+        if _is_column(other):
             return Comparison(self, op, other)
         dumped = self._dump(other, f"{'==' if equal else '!='} {other!r}")
         if dumped is None:  # None and empty sets are stored as absent attributes
@@ -109,7 +110,12 @@ class Column(Generic[T]):
     def between(self, low: T, high: T) -> KeyCondition:
         """``low <= column <= high``."""
         self._ordered("between")
-        return Between(self, self._operand(low, "between"), self._operand(high, "between"))
+        lo, hi = self._operand(low, "between"), self._operand(high, "between")
+        if _reversed(lo, hi):  # DynamoDB would reject the whole request
+            raise InvalidCondition(
+                f"{self.label}.between({low!r}, {high!r}): the low bound is above the high one"
+            )
+        return Between(self, lo, hi)
 
     def in_(self, *values: T) -> Condition:
         """The column equals one of ``values`` (1 to 100 of them)."""
@@ -126,18 +132,20 @@ class Column(Generic[T]):
     def begins_with(self: Column[bytes], prefix: bytes) -> KeyCondition: ...
     @overload
     def begins_with(self: Column[bytes | None], prefix: bytes) -> KeyCondition: ...
-    def begins_with(self, prefix: str | bytes) -> KeyCondition:
+    def begins_with(self, prefix: object) -> KeyCondition:
         """The string (or binary) column starts with ``prefix``."""
         if self.codec.dynamo_type not in _PREFIXED:
             raise InvalidCondition(
                 f"{self.label}.begins_with({prefix!r}): only string and binary attributes have "
                 f"prefixes, this one is stored as {self.codec.dynamo_type}"
             )
-        if isinstance(prefix, str):
+        kind = self.codec.dynamo_type
+        if isinstance(prefix, str) and kind != "B":
             return BeginsWith(self, {"S": prefix})
-        if isinstance(prefix, bytes):
+        if isinstance(prefix, bytes) and kind != "S":
             return BeginsWith(self, {"B": prefix})
-        raise InvalidCondition(f"{self.label}.begins_with({prefix!r}): the prefix must be str")
+        wanted = {"S": "str", "B": "bytes"}.get(kind or "", "str or bytes")
+        raise InvalidCondition(f"{self.label}.begins_with({prefix!r}): the prefix must be {wanted}")
 
     @overload
     def contains(self: Column[str], value: str) -> Condition: ...
@@ -264,13 +272,29 @@ class KeyCondition(Condition):
         return And(_flatten(And, self, other))
 
 
-def _flatten(kind: type[And] | type[Or], *parts: Condition) -> tuple[Condition, ...]:
+def _flatten(kind: type[And] | type[Or], *parts: object) -> tuple[Condition, ...]:
     out: list[Condition] = []
     for part in parts:
         if not isinstance(part, Condition):
             raise InvalidCondition(f"cannot combine a condition with {part!r}")
         out.extend(part.parts if isinstance(part, kind) else (part,))
     return tuple(out)
+
+
+def _reversed(low: AttributeValue | Column[Any], high: AttributeValue | Column[Any]) -> bool:
+    """Whether two scalar bounds are in the wrong order, as DynamoDB orders them (numbers by
+    value, strings and binary by their bytes). Paths are never known to be."""
+    if _is_column(low) or _is_column(high):
+        return False
+    lo: AttributeValue = low  # type: ignore[assignment]  # TypeGuard narrows one way only
+    hi: AttributeValue = high  # type: ignore[assignment]
+    if "N" in lo and "N" in hi:
+        return Decimal(str(lo["N"])) > Decimal(str(hi["N"]))
+    if "S" in lo and "S" in hi:
+        return str(lo["S"]).encode() > str(hi["S"]).encode()
+    if "B" in lo and "B" in hi:
+        return bytes(lo["B"]) > bytes(hi["B"])
+    return False
 
 
 def _operand_text(r: Renderer, operand: AttributeValue | Column[Any]) -> str:
@@ -310,8 +334,9 @@ class Between(KeyCondition):
         self.column, self.low, self.high = column, low, high
 
     def render(self, r: Renderer) -> str:
+        path = r.path(self.column.path)  # first, so that placeholders number left to right
         low, high = _operand_text(r, self.low), _operand_text(r, self.high)
-        return f"{r.path(self.column.path)} BETWEEN {low} AND {high}"
+        return f"{path} BETWEEN {low} AND {high}"
 
     def columns(self) -> Iterator[Column[Any]]:
         yield self.column
@@ -519,11 +544,20 @@ class Renderer:
         return params
 
 
-def col(column: T) -> Column[T]:
+@overload
+def col(column: Column[T]) -> Column[T]: ...
+@overload
+def col(column: T) -> Column[T]: ...
+def col(column: object) -> Column[Any]:
     """Type a class attribute as its column for checkers without our plugin (pyright).
 
-    ``col(Post.views)`` is ``Post.views`` at run time; pyright sees ``Column[int]``.
+    ``col(Post.views)`` is ``Post.views`` at run time; pyright sees ``Column[int]``. (The first
+    overload keeps it ``Column[int]`` under mypy's plugin, where ``Post.views`` already is one.)
     """
-    if not isinstance(column, Column):
-        raise InvalidCondition(f"col() takes a model column such as Post.views, not {column!r}")
-    return column
+    if _is_column(column):
+        return column
+    raise InvalidCondition(f"col() takes a model column such as Post.views, not {column!r}")
+
+
+def _is_column(value: object) -> TypeGuard[Column[Any]]:
+    return isinstance(value, Column)

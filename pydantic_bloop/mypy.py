@@ -1,0 +1,129 @@
+"""The pydantic_bloop mypy plugin: ``Post.views`` is ``Column[int]`` to mypy.
+
+Enable it in place of pydantic's plugin (it extends it, so pydantic's ``[pydantic-mypy]``
+settings such as ``init_typed`` and ``init_forbid_extra`` keep working)::
+
+    [mypy]
+    plugins = pydantic_bloop.mypy
+
+At run time a model field read from the class (``Post.views``) is a
+:class:`~pydantic_bloop.conditions.Column`, while read from an instance (``post.views``) it is
+the value. Without help mypy sees the declared type in both places; this plugin types the class
+attribute access of every field of a :class:`~pydantic_bloop.models.Base` subclass (inherited
+fields and fields declared with ``Annotated`` markers included) as ``Column[T]``, ``T`` being the
+field's declared type. ClassVars (indexes), methods, properties, private attributes and instance
+access are left alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from mypy.errorcodes import OPERATOR
+from mypy.messages import format_type
+from mypy.nodes import TypeInfo, Var
+from mypy.plugin import AttributeContext, MethodContext, Plugin, ReportConfigContext
+from mypy.types import Instance, Type, get_proper_type
+from pydantic.mypy import METADATA_KEY, PydanticPlugin
+
+__all__ = ["BloopPlugin", "plugin"]
+
+BASE_FULLNAME = "pydantic_bloop.models.Base"
+COLUMN_FULLNAME = "pydantic_bloop.conditions.Column"
+
+# Bump when the plugin's output changes, so that mypy discards caches written by an older one.
+__version__ = 1
+
+
+class BloopPlugin(PydanticPlugin):
+    """pydantic's mypy plugin, plus ``Column[T]`` for class attribute access of model fields."""
+
+    def get_class_attribute_hook(self, fullname: str) -> Callable[[AttributeContext], Type] | None:
+        # ``fullname`` is "<class accessed>.<attribute>", e.g. "app.models.Post.views".
+        owner, _, name = fullname.rpartition(".")
+        symbol = self.lookup_fully_qualified(owner)
+        if symbol is None or not isinstance(symbol.node, TypeInfo):
+            return None
+        info = symbol.node
+        if info.fullname == BASE_FULLNAME or not info.has_base(BASE_FULLNAME):
+            return None
+        if not _is_field(info, name):
+            return None
+        column = self.lookup_fully_qualified(COLUMN_FULLNAME)
+        if column is None or not isinstance(column.node, TypeInfo):
+            return None
+        return partial(_column_of_field, column.node)
+
+    def get_method_hook(self, fullname: str) -> Callable[[MethodContext], Type] | None:
+        if fullname.endswith(".__eq__"):
+            return _EQ_HOOK
+        if fullname.endswith(".__ne__"):
+            return _NE_HOOK
+        return super().get_method_hook(fullname)
+
+    def report_config_data(self, ctx: ReportConfigContext) -> dict[str, Any]:
+        data = super().report_config_data(ctx)
+        return {**data, "pydantic_bloop": __version__}
+
+
+def _is_field(info: TypeInfo, name: str) -> bool:
+    """Whether ``name`` is a pydantic field of the model ``info`` (inherited ones included)."""
+    metadata: dict[str, Any] | None = info.metadata.get(METADATA_KEY)
+    if metadata is not None:
+        fields: dict[str, Any] = metadata.get("fields", {})
+        return name in fields
+    # pydantic's plugin did not describe the class (it gave up on it): judge by the symbol.
+    symbol = info.get(name)
+    if symbol is None or not isinstance(symbol.node, Var):
+        return False
+    var = symbol.node
+    return (
+        not var.is_classvar
+        and not var.is_property
+        and not name.startswith("_")
+        and name != "model_config"
+        and var.info.has_base(BASE_FULLNAME)
+        and var.info.fullname != BASE_FULLNAME
+    )
+
+
+def _is_column(typ: Type) -> bool:
+    typ = get_proper_type(typ)
+    return isinstance(typ, Instance) and typ.type.has_base(COLUMN_FULLNAME)
+
+
+def _column_of_field(column: TypeInfo, ctx: AttributeContext) -> Type:
+    """``Post.views``: ``Column[int]`` instead of ``int`` (assignments keep the field's type)."""
+    if ctx.is_lvalue:
+        return ctx.default_attr_type
+    return Instance(column, [ctx.default_attr_type])
+
+
+def _value_equals_column(operator: str, ctx: MethodContext) -> Type:
+    """``"x" == Post.user``: the value's ``__eq__`` (which takes any object) does not apply to a
+    column; Python falls back to the column's reflected ``__eq__``, and so does mypy when this
+    fails. Without this, ``Post.user == "not-a-uuid"`` would pass as the ``bool`` of
+    ``str.__eq__`` instead of being rejected by ``Column[UUID].__eq__``."""
+    if _is_column(ctx.type) or len(ctx.arg_types) != 1 or len(ctx.arg_types[0]) != 1:
+        return ctx.default_return_type
+    other = ctx.arg_types[0][0]
+    if _is_column(other):
+        ctx.api.fail(
+            f"Unsupported operand types for {operator} "
+            f"({format_type(ctx.type, ctx.api.options)} and "
+            f"{format_type(other, ctx.api.options)})",
+            ctx.context,
+            code=OPERATOR,
+        )
+    return ctx.default_return_type
+
+
+_EQ_HOOK = partial(_value_equals_column, "==")
+_NE_HOOK = partial(_value_equals_column, "!=")
+
+
+def plugin(version: str) -> type[Plugin]:
+    """mypy's entry point: ``plugins = pydantic_bloop.mypy``."""
+    return BloopPlugin
