@@ -12,6 +12,8 @@ from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Generic, TypeGuard, TypeVar, overload
 
+from pydantic import BaseModel
+
 from .errors import InvalidCondition
 from .types import AttributeValue, Codec
 
@@ -21,6 +23,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 E = TypeVar("E")
 V = TypeVar("V")
+_Model = TypeVar("_Model", bound=BaseModel)
 
 PathStep = str | int
 Path = tuple[PathStep, ...]
@@ -117,12 +120,20 @@ class Column(Generic[T]):
             )
         return Between(self, lo, hi)
 
-    def in_(self, *values: T) -> Condition:
-        """The column equals one of ``values`` (1 to 100 of them)."""
-        if not 1 <= len(values) <= 100:
-            raise InvalidCondition(f"{self.label}.in_() takes 1 to 100 values, not {len(values)}")
-        dumped = [self._operand(v, "in_") for v in values]
-        return In(self, dumped)
+    if TYPE_CHECKING:  # checkers require a first value; at run time none is InvalidCondition
+
+        def in_(self, value: T, /, *values: T) -> Condition: ...
+
+    else:
+
+        def in_(self, *values):
+            """The column equals one of ``values`` (1 to 100 of them)."""
+            if not 1 <= len(values) <= 100:
+                raise InvalidCondition(
+                    f"{self.label}.in_() takes 1 to 100 values, not {len(values)}"
+                )
+            dumped = [self._operand(v, "in_") for v in values]
+            return In(self, dumped)
 
     @overload
     def begins_with(self: Column[str], prefix: str) -> KeyCondition: ...
@@ -219,7 +230,9 @@ class Column(Generic[T]):
     @overload
     def __getitem__(self: Column[list[V] | None], key: int) -> Column[V]: ...
     @overload
-    def __getitem__(self, key: str | int) -> Column[Any]: ...
+    def __getitem__(self: Column[_Model], key: str) -> Column[Any]: ...
+    @overload
+    def __getitem__(self: Column[_Model | None], key: str) -> Column[Any]: ...
     def __getitem__(self, key: str | int) -> Column[Any]:
         """A path into a map (``Post.meta["k"]``), nested model or list (``Post.items[0]``)."""
         child = self.codec.child(key)

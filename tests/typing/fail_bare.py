@@ -38,6 +38,6 @@ def conditions(engine: Engine, uid: UUID, post: Post) -> None:
     q.key((Post.forum == "f") | (Post.views > 1))  # E: mypy[arg-type] pyright[reportArgumentType]
     q.select("views")  # E: mypy[arg-type] pyright[reportArgumentType]
     # not caught by mypy: InvalidCondition / TypeError when the line runs
-    _ = Page.lines["x"]  # E: pyright[reportCallIssue]
-    _ = Post.views.in_()  # E: pyright[reportAttributeAccessIssue]
+    _ = Page.lines["x"]  # E: mypy[index] pyright[reportCallIssue]
+    _ = Post.views.in_()  # E: mypy[call-arg] pyright[reportAttributeAccessIssue]
     q.filter(Post.views > 1 and Post.views < 3)  # E: pyright[reportArgumentType]
