@@ -12,7 +12,6 @@ to DynamoDB: a botocore ``before-call`` hook on the client records each request 
 from __future__ import annotations
 
 import json
-import logging
 import os
 import re
 import secrets
@@ -421,18 +420,11 @@ def main() -> int:
         print(f"\nDone; the {prefix}* tables were deleted.")
         return 0
 
-    from moto.server import ThreadedMotoServer
+    from pydantic_bloop.testing import local_dynamodb
 
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    try:
-        host, port = server.get_host_and_port()
-        url = f"http://{host}:{port}"
+    with local_dynamodb() as url:
         print(f"Started a local DynamoDB (moto) at {url}; set BLOOP_ENDPOINT to use another.")
         tour(client_for(url), client_for(url), "{table_name}")
-    finally:
-        server.stop()
     print("\nDone.")
     return 0
 

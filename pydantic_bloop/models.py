@@ -39,6 +39,9 @@ from .wire import ItemReader, item_reader
 
 M = TypeVar("M", bound="Base")
 
+# What an update with nothing to set removes (see operations): no model may store it.
+NOTHING_ATTRIBUTE = "__bloop_nothing__"
+
 StreamView = Literal["keys_only", "new_image", "old_image", "new_and_old_images"]
 KEY_TYPES = frozenset({"S", "N", "B"})
 
@@ -400,6 +403,8 @@ def _build_info(cls: type[Base]) -> ModelInfo:
             if isinstance(marker, DynamoName):
                 if not marker.name:
                     raise InvalidModel(f"{label}.{name}: DynamoName needs a non-empty name")
+                if marker.name == NOTHING_ATTRIBUTE:
+                    raise InvalidModel(f"{label}.{name}: {NOTHING_ATTRIBUTE!r} is reserved")
                 dynamo_name = marker.name
             elif isinstance(marker, HashKey | RangeKey):
                 new_role: Literal["hash", "range"] = (

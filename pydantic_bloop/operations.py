@@ -5,6 +5,7 @@ Pure logic (see :mod:`pydantic_bloop.plans`): no client, no clock, no threads.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -17,13 +18,15 @@ from .errors import (
     MissingObjects,
     TransientError,
 )
-from .models import Base, ModelInfo, model_info
+from .models import NOTHING_ATTRIBUTE, Base, ModelInfo, model_info
 from .plans import Backoff, Call, Parallel, Plan, Response, Sleep, error_code
-from .tracking import Diff, _canonical, atomic_condition, diff, remember, seen
+from .tracking import atomic_condition, canonical, current_snapshot, diff, remember, seen
 from .types import AttributeValue
 
 Persist = Literal["update", "overwrite"]
 TableOf = Callable[[type[Base]], str]
+KeyId = tuple[str, Hashable]  # a table and the canonical form of a key in it
+Outcome = Response | BaseException
 
 MAX_ITEM_BYTES = 400 * 1024
 BATCH_GET_KEYS = 100
@@ -43,11 +46,12 @@ class WriteOptions:
 def get(
     info: ModelInfo, table: str, key: dict[str, AttributeValue], consistent: bool
 ) -> Plan[Base]:
+    """GetItem: the object, or ``MissingObjects``."""
     params: dict[str, Any] = {"TableName": table, "Key": key}
     if consistent:
         params["ConsistentRead"] = True
     response: Response = yield Call("get_item", params)
-    item = response.get("Item")
+    item: dict[str, AttributeValue] | None = response.get("Item")
     if item is None:
         raise MissingObjects(f"no {info.label} with key {_show_key(key)}", [key])
     obj = info.instance_from(item, None)
@@ -58,85 +62,84 @@ def get(
 def refresh(info: ModelInfo, obj: Base, item: dict[str, AttributeValue]) -> None:
     """Replace every field of ``obj`` with the stored item's, and remember it as seen."""
     fresh = info.instance_from(item, None)
-    obj.__dict__.clear()
-    obj.__dict__.update(fresh.__dict__)
+    values = vars(obj)
+    values.clear()
+    values.update(vars(fresh))
     obj.__pydantic_fields_set__.clear()
     obj.__pydantic_fields_set__.update(fresh.__pydantic_fields_set__)
     remember(obj, seen(info, item, None))
 
 
-def _key_id(names: Sequence[str], attrs: dict[str, AttributeValue]) -> Hashable:
+def _key_id(table: str, names: Sequence[str], attrs: dict[str, AttributeValue]) -> KeyId:
     """Identity of a key regardless of how DynamoDB spells its numbers."""
-    return tuple(_canonical(attrs[n]) for n in names)
+    return table, tuple(canonical(attrs[n]) for n in names)
 
 
 @dataclass(slots=True)
 class _Wanted:
-    info: ModelInfo
+    """One key to read, and every object waiting for its item."""
+
     table: str
     key: dict[str, AttributeValue]
-    objects: list[Base] = field(default_factory=list)
+    objects: list[Base] = field(default_factory=list[Base])
 
 
 def load(objs: Sequence[Base], table_of: TableOf, consistent: bool, backoff: Backoff) -> Plan[None]:
     """BatchGetItem every object's key (deduplicated, ≤100 a request, across tables), refresh
     each found object in place, retry unprocessed keys; then ``MissingObjects`` for the rest."""
-    wanted: dict[tuple[str, Hashable], _Wanted] = {}
+    wanted: dict[KeyId, _Wanted] = {}
     key_names: dict[str, tuple[str, ...]] = {}
-    for obj in objs:
+    for obj in objs:  # every key is dumped (and checked) before the first request
         info = model_info(type(obj))
         table = table_of(type(obj))
         key = info.key_of(obj)
         names = key_names.setdefault(table, tuple(k.dynamo_name for k in info.keys))
-        entry = wanted.setdefault((table, _key_id(names, key)), _Wanted(info, table, key))
-        entry.objects.append(obj)
+        wanted.setdefault(_key_id(table, names, key), _Wanted(table, key)).objects.append(obj)
 
-    pending = list(wanted.values())
-    found: set[int] = set()
-    attempt = 0
+    pending = list(wanted)
+    found: set[KeyId] = set()
+    retries = 0
     while pending:
         chunks = [pending[i : i + BATCH_GET_KEYS] for i in range(0, len(pending), BATCH_GET_KEYS)]
         calls = tuple(
-            Call("batch_get_item", _batch_get_params(chunk, consistent)) for chunk in chunks
+            Call("batch_get_item", _batch_get_params([wanted[k] for k in chunk], consistent))
+            for chunk in chunks
         )
-        results = yield Parallel(calls)
-        retry: list[_Wanted] = []
-        for chunk, result in zip(chunks, results, strict=True):
+        results: list[Outcome] = yield Parallel(calls)
+        retry: list[KeyId] = []
+        for result in results:
             if isinstance(result, BaseException):
                 raise result
-            by_id = {(w.table, _key_id(key_names[w.table], w.key)): w for w in chunk}
-            for table, items in result.get("Responses", {}).items():
+            responses: dict[str, list[dict[str, AttributeValue]]] = result.get("Responses") or {}
+            for table, items in responses.items():
                 for item in items:
-                    hit = by_id.get((table, _key_id(key_names[table], item)))
-                    if hit is None:
-                        continue
-                    for obj in hit.objects:
-                        refresh(hit.info, obj, item)
-                    found.add(id(hit))
-            for table, request in (result.get("UnprocessedKeys") or {}).items():
-                for key in request.get("Keys", []):
-                    unprocessed = by_id.get((table, _key_id(key_names[table], key)))
-                    if unprocessed is not None:
-                        retry.append(unprocessed)
-        pending = retry
+                    ident = _key_id(table, key_names[table], item)
+                    if ident in wanted:
+                        for obj in wanted[ident].objects:
+                            refresh(model_info(type(obj)), obj, item)
+                        found.add(ident)
+            unprocessed: dict[str, dict[str, Any]] = result.get("UnprocessedKeys") or {}
+            for table, request in unprocessed.items():
+                keys: list[dict[str, AttributeValue]] = request.get("Keys") or []
+                retry += [_key_id(table, key_names[table], key) for key in keys]
+        pending = [ident for ident in dict.fromkeys(retry) if ident in wanted]
         if pending:
-            attempt += 1
-            if attempt > backoff.attempts:
+            if retries >= backoff.attempts:
+                unread = [obj for ident in pending for obj in wanted[ident].objects]
                 raise TransientError(
-                    f"BatchGetItem left {len(pending)} keys unprocessed after {backoff.attempts} "
-                    "retries"
+                    f"BatchGetItem left {len(pending)} keys unprocessed after {retries} retries; "
+                    f"these objects were not loaded: {_describe_all(unread)}"
                 )
-            yield Sleep(backoff.delay(attempt))
+            yield Sleep(backoff.delay(retries))
+            retries += 1
 
-    missing = [obj for w in wanted.values() if id(w) not in found for obj in w.objects]
+    missing = [obj for ident, w in wanted.items() if ident not in found for obj in w.objects]
     if missing:
-        shown = ", ".join(_describe(o) for o in missing[:10])
-        more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
-        raise MissingObjects(f"not found: {shown}{more}", missing)
+        raise MissingObjects(f"not found: {_describe_all(missing)}", missing)
 
 
 def _batch_get_params(chunk: list[_Wanted], consistent: bool) -> dict[str, Any]:
-    request: dict[str, Any] = {}
+    request: dict[str, dict[str, Any]] = {}
     for w in chunk:
         table = request.setdefault(w.table, {"Keys": []})
         if consistent:
@@ -154,8 +157,7 @@ class _Write:
 
     obj: Base
     info: ModelInfo
-    table: str
-    key: dict[str, AttributeValue]
+    ident: KeyId
     call: Call
     on_success: Callable[[], None]
 
@@ -163,13 +165,11 @@ class _Write:
 def save(
     objs: Sequence[Base], table_of: TableOf, options: WriteOptions, condition: Condition | None
 ) -> Plan[None]:
-    writes = [_save_write(obj, table_of, options, condition) for obj in objs]
-    if (
-        condition is None
-        and not options.atomic
-        and options.persist == "overwrite"
-        and len(writes) > 1
-    ):
+    """PutItem / UpdateItem each object (BatchWriteItem for unconditional overwrites of several).
+    Every request is built, and every value checked, before the first is sent."""
+    built = [_save_write(obj, table_of, options, condition) for obj in _distinct(objs)]
+    writes = [w for w in built if w is not None]
+    if condition is None and not options.atomic and options.persist == "overwrite":
         yield from _batch_write(writes, options.backoff)
     else:
         yield from _each(writes)
@@ -178,16 +178,23 @@ def save(
 def delete(
     objs: Sequence[Base], table_of: TableOf, options: WriteOptions, condition: Condition | None
 ) -> Plan[None]:
-    writes = [_delete_write(obj, table_of, options, condition) for obj in objs]
-    if condition is None and not options.atomic and len(writes) > 1:
+    """DeleteItem each object (BatchWriteItem for several without a condition)."""
+    writes = [_delete_write(obj, table_of, options, condition) for obj in _distinct(objs)]
+    if condition is None and not options.atomic:
         yield from _batch_write(writes, options.backoff)
     else:
         yield from _each(writes)
 
 
+def _distinct(objs: Sequence[Base]) -> list[Base]:
+    """``objs`` without repeats of the same object (one request each is enough)."""
+    return list({id(obj): obj for obj in objs}.values())
+
+
 def _save_write(
     obj: Base, table_of: TableOf, options: WriteOptions, condition: Condition | None
-) -> _Write:
+) -> _Write | None:
+    """The request that saves ``obj``; None when there is nothing to send."""
     info = model_info(type(obj))
     table = table_of(type(obj))
     key = info.key_of(obj)
@@ -195,28 +202,37 @@ def _save_write(
     params: dict[str, Any] = {"TableName": table}
     if options.persist == "overwrite":
         item = info.dump_item(obj)
-        _check_size(info, obj, item)
+        _check_size(obj, item)
         params["Item"] = item
         after = seen(info, item, None)
         operation = "put_item"
     else:
-        changes: Diff = diff(info, obj)
-        _check_size(info, obj, {**key, **changes.set})
+        changes = diff(info, obj)
+        _check_size(obj, {**key, **changes.set})
         params["Key"] = key
-        clauses = []
+        clauses: list[str] = []
         if changes.set:
-            clauses.append(
-                "SET " + ", ".join(f"{r.name(n)}={r.value(v)}" for n, v in changes.set.items())
-            )
+            sets = (f"{r.name(n)}={r.value(v)}" for n, v in changes.set.items())
+            clauses.append("SET " + ", ".join(sets))
         if changes.remove:
             clauses.append("REMOVE " + ", ".join(r.name(n) for n in changes.remove))
-        if clauses:
-            params["UpdateExpression"] = " ".join(clauses)
+        if not clauses:
+            if condition is None and not options.atomic and current_snapshot(info, obj) is not None:
+                # Nothing changed since the item was seen and nothing is to be checked: an
+                # update would write nothing (and, had the item been deleted meanwhile,
+                # recreate it blank).
+                return None
+            # Still a request: a new key-only item to create, or a condition to check. Removing
+            # an attribute no item has changes nothing, and gives the request an expression,
+            # which some DynamoDB emulators (moto 5) require although DynamoDB does not.
+            clauses.append(f"REMOVE {r.name(NOTHING_ATTRIBUTE)}")
+        params["UpdateExpression"] = " ".join(clauses)
         after = changes.after
         operation = "update_item"
     _add_condition(r, params, info, obj, options, condition)
     r.into(params)
-    return _Write(obj, info, table, key, Call(operation, params), lambda: remember(obj, after))
+    ident = _key_id(table, tuple(key), key)
+    return _Write(obj, info, ident, Call(operation, params), lambda: remember(obj, after))
 
 
 def _delete_write(
@@ -229,7 +245,8 @@ def _delete_write(
     params: dict[str, Any] = {"TableName": table, "Key": key}
     _add_condition(r, params, info, obj, options, condition)
     r.into(params)
-    return _Write(obj, info, table, key, Call("delete_item", params), lambda: remember(obj, None))
+    ident = _key_id(table, tuple(key), key)
+    return _Write(obj, info, ident, Call("delete_item", params), lambda: remember(obj, None))
 
 
 def _add_condition(
@@ -249,19 +266,32 @@ def _add_condition(
     full = and_all([condition, atomic_condition(info, obj) if options.atomic else None])
     if full is not None:
         params["ConditionExpression"] = r.condition(full)
+        # the stored item comes back in the error, for ConstraintViolation.item
         params["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
 
 
 def _each(writes: list[_Write]) -> Plan[None]:
-    """Send each write as its own request (concurrently); remember every success, then raise
-    the first failure in argument order."""
-    results = yield Parallel(tuple(w.call for w in writes))
+    """Send each write as its own request, concurrently, except that writes of one key go in
+    argument order; remember every success, then raise the first failure in argument order."""
+    rounds: list[list[_Write]] = []
+    seen_keys: dict[KeyId, int] = {}
+    for w in writes:
+        n = seen_keys[w.ident] = seen_keys.get(w.ident, -1) + 1
+        if n == len(rounds):
+            rounds.append([])
+        rounds[n].append(w)
+    outcomes: dict[int, Outcome] = {}
+    for batch in rounds:
+        results: list[Outcome] = yield Parallel(tuple(w.call for w in batch))
+        for w, result in zip(batch, results, strict=True):
+            outcomes[id(w)] = result
     failure: BaseException | None = None
-    for write, result in zip(writes, results, strict=True):
+    for w in writes:
+        result = outcomes[id(w)]
         if not isinstance(result, BaseException):
-            write.on_success()
+            w.on_success()
         elif failure is None:
-            failure = _translate(write, result)
+            failure = _translate(w, result)
     if failure is not None:
         raise failure
 
@@ -270,76 +300,78 @@ def _translate(write: _Write, exc: BaseException) -> BaseException:
     if error_code(exc) != "ConditionalCheckFailedException":
         return exc
     response: dict[str, Any] = getattr(exc, "response", {})
-    condition = write.call.params.get("ConditionExpression", "")
+    params = write.call.params
     return ConstraintViolation(
-        f"{write.info.label} {_show_key(write.key)}: the condition failed ({condition})",
+        f"{_describe(write.obj)}: the condition failed: {_readable(params)}",
         write.obj,
-        response.get("Item"),
+        response.get("Item"),  # the stored item, when the server returns it
     )
 
 
 def _batch_write(writes: list[_Write], backoff: Backoff) -> Plan[None]:
-    """BatchWriteItem in chunks of ≤25 (concurrently), retrying unprocessed items with backoff.
-    A key repeated in one call goes to a later chunk, so the last write of it wins."""
-    key_names = {w.table: tuple(w.key) for w in writes}
-    pending = writes
-    attempt = 0
+    """BatchWriteItem in requests of ≤25 (concurrently), retrying unprocessed items with backoff.
+
+    A request may not name a key twice, and concurrent requests have no order: of several writes
+    of one key only the last is sent. The earlier objects are left as never seen (the item is
+    not theirs) once it is written.
+    """
+    if len(writes) == 1:  # one write needs no batch (and PutItem / DeleteItem say more)
+        yield from _each(writes)
+        return
+    last: dict[KeyId, _Write] = {}
+    superseded: dict[KeyId, list[_Write]] = {}
+    for w in writes:
+        if w.ident in last:
+            superseded.setdefault(w.ident, []).append(last[w.ident])
+        last[w.ident] = w
+    pending = list(last.values())
+    retries = 0
     while pending:
-        chunks = _chunks(pending, key_names)
+        chunks = [
+            pending[i : i + BATCH_WRITE_ITEMS] for i in range(0, len(pending), BATCH_WRITE_ITEMS)
+        ]
         calls = tuple(Call("batch_write_item", _batch_write_params(c)) for c in chunks)
-        results = yield Parallel(calls)
+        results: list[Outcome] = yield Parallel(calls)
         retry: list[_Write] = []
         failure: BaseException | None = None
         for chunk, result in zip(chunks, results, strict=True):
             if isinstance(result, BaseException):
                 failure = failure or result
                 continue
-            left: set[tuple[str, Hashable]] = set()
-            for table, requests in (result.get("UnprocessedItems") or {}).items():
-                for request in requests:
-                    attrs = (request.get("PutRequest") or {}).get("Item") or (
-                        request.get("DeleteRequest") or {}
-                    ).get("Key", {})
-                    left.add((table, _key_id(key_names[table], attrs)))
+            left = _unprocessed(result, chunk)
             for w in chunk:
-                if (w.table, _key_id(key_names[w.table], w.key)) in left:
+                if w.ident in left:
                     retry.append(w)
-                else:
-                    w.on_success()
+                    continue
+                w.on_success()
+                for earlier in superseded.get(w.ident, ()):
+                    remember(earlier.obj, None)
         if failure is not None:
             raise failure
         pending = retry
         if pending:
-            attempt += 1
-            if attempt > backoff.attempts:
+            if retries >= backoff.attempts:
                 raise TransientError(
-                    f"BatchWriteItem left {len(pending)} items unprocessed after "
-                    f"{backoff.attempts} retries; they were not written: "
-                    + ", ".join(_describe(w.obj) for w in pending[:10])
+                    f"BatchWriteItem left {len(pending)} items unprocessed after {retries} "
+                    f"retries; these were not written: {_describe_all([w.obj for w in pending])}"
                 )
-            yield Sleep(backoff.delay(attempt))
+            yield Sleep(backoff.delay(retries))
+            retries += 1
 
 
-def _chunks(writes: list[_Write], key_names: dict[str, tuple[str, ...]]) -> list[list[_Write]]:
-    chunks: list[list[_Write]] = []
-    placed: list[set[tuple[str, Hashable]]] = []
-    for w in writes:
-        ident = (w.table, _key_id(key_names[w.table], w.key))
-        # the first chunk after the last one holding this key, with room
-        start = 0
-        for i in range(len(chunks) - 1, -1, -1):
-            if ident in placed[i]:
-                start = i + 1
-                break
-        for i in range(start, len(chunks)):
-            if len(chunks[i]) < BATCH_WRITE_ITEMS:
-                chunks[i].append(w)
-                placed[i].add(ident)
-                break
-        else:
-            chunks.append([w])
-            placed.append({ident})
-    return chunks
+def _unprocessed(result: Response, chunk: list[_Write]) -> set[KeyId]:
+    """The keys of ``chunk`` that a BatchWriteItem response left unprocessed."""
+    key_names = {w.ident[0]: tuple(k.dynamo_name for k in w.info.keys) for w in chunk}
+    left: set[KeyId] = set()
+    unprocessed: dict[str, list[dict[str, Any]]] = result.get("UnprocessedItems") or {}
+    for table, requests in unprocessed.items():
+        for request in requests:
+            put: dict[str, Any] = request.get("PutRequest") or {}
+            delete: dict[str, Any] = request.get("DeleteRequest") or {}
+            attrs: dict[str, AttributeValue] = put.get("Item") or delete.get("Key") or {}
+            if table in key_names:
+                left.add(_key_id(table, key_names[table], attrs))
+    return left
 
 
 def _batch_write_params(chunk: list[_Write]) -> dict[str, Any]:
@@ -351,23 +383,24 @@ def _batch_write_params(chunk: list[_Write]) -> dict[str, Any]:
             if w.call.operation == "put_item"
             else {"DeleteRequest": {"Key": params["Key"]}}
         )
-        request.setdefault(w.table, []).append(entry)
+        request.setdefault(w.ident[0], []).append(entry)
     return {"RequestItems": request}
 
 
 # -- limits and messages -----------------------------------------------------------------------
 
 
-def _check_size(info: ModelInfo, obj: Base, item: dict[str, AttributeValue]) -> None:
+def _check_size(obj: Base, item: dict[str, AttributeValue]) -> None:
     size = sum(len(name.encode()) + _value_size(value) for name, value in item.items())
     if size > MAX_ITEM_BYTES:
         raise InvalidValue(
-            f"{info.label} {_describe(obj)} is about {size:,} bytes; DynamoDB stores items of "
-            f"at most {MAX_ITEM_BYTES:,} bytes"
+            f"{_describe(obj)} is about {size:,} bytes; DynamoDB stores items of at most "
+            f"400 KB ({MAX_ITEM_BYTES:,} bytes)"
         )
 
 
 def _value_size(value: AttributeValue) -> int:
+    """DynamoDB's size of an attribute value (numbers approximately: 1 byte per 2 digits)."""
     ((kind, inner),) = value.items()
     if kind == "S":
         return len(inner.encode())
@@ -383,14 +416,41 @@ def _value_size(value: AttributeValue) -> int:
         return 3 + sum(1 + _value_size(v) for v in inner)
     if kind == "M":
         return 3 + sum(1 + len(k.encode()) + _value_size(v) for k, v in inner.items())
-    return 1
+    return 1  # BOOL, NULL
+
+
+_PLACEHOLDER = re.compile(r"[#:][nv]\d+")
+
+
+def _readable(params: dict[str, Any]) -> str:
+    """The condition of a request with its placeholders filled in, for error messages."""
+    names: dict[str, str] = params.get("ExpressionAttributeNames", {})
+    values: dict[str, AttributeValue] = params.get("ExpressionAttributeValues", {})
+
+    def fill(match: re.Match[str]) -> str:
+        token = match[0]
+        if token in names:
+            return names[token]
+        if token in values:
+            ((kind, plain),) = values[token].items()
+            return str(plain) if kind == "N" else repr(plain)
+        return token
+
+    expression: str = params.get("ConditionExpression", "")
+    return _PLACEHOLDER.sub(fill, expression)
 
 
 def _show_key(key: dict[str, AttributeValue]) -> str:
     return "{" + ", ".join(f"{k}: {next(iter(v.values()))!r}" for k, v in key.items()) + "}"
 
 
+def _describe_all(objs: Sequence[Base], most: int = 10) -> str:
+    shown = ", ".join(_describe(o) for o in objs[:most])
+    return shown + (f" and {len(objs) - most} more" if len(objs) > most else "")
+
+
 def _describe(obj: Base) -> str:
     info = model_info(type(obj))
-    shown = ", ".join(f"{k.name}={obj.__dict__.get(k.name)!r}" for k in info.keys)
+    values = vars(obj)
+    shown = ", ".join(f"{k.name}={values.get(k.name)!r}" for k in info.keys)
     return f"{info.label}({shown})"

@@ -181,13 +181,8 @@ class QueryBuilder(Generic[M]):
         return self._with(select=tuple(specs))
 
     def consistent(self) -> Self:
-        """Strongly consistent reads (not available on global indexes)."""
-        s = self._state
-        if s.index is not None and s.index.kind == "global":
-            raise InvalidQuery(
-                f"consistent(): {_where(s)} is a global index, which DynamoDB reads only "
-                "eventually consistently; drop consistent() or query the table"
-            )
+        """Strongly consistent reads. Global indexes have none: running such a query raises
+        ``InvalidQuery`` (when it runs, so that a builder can be composed in any order)."""
         return self._with(consistent=True)
 
     def ascending(self) -> Self:
@@ -641,6 +636,11 @@ def _show(condition: Condition) -> str:
 
 
 def _check_runnable(state: QueryState) -> None:
+    if state.consistent and state.index is not None and state.index.kind == "global":
+        raise InvalidQuery(
+            f"consistent(): {_where(state)} is a global index, which DynamoDB reads only "
+            "eventually consistently; drop consistent() or query the table"
+        )
     if not state.scan and state.key is None:
         fields = _key_fields(state)
         raise InvalidQuery(

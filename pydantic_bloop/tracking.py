@@ -49,10 +49,28 @@ class Diff:
     after: Snapshot
 
 
+def current_snapshot(info: ModelInfo, obj: Base) -> Snapshot | None:
+    """The snapshot of ``obj`` if it still describes the item ``obj`` is keyed to.
+
+    After a key field changes, the object names another item, of which nothing was seen: it is
+    new again (an update-save writes every loaded field; atomic mode expects no item there).
+    """
+    snapshot = snapshot_of(obj)
+    if snapshot is None:
+        return None
+    for spec in info.keys:
+        seen_key = snapshot.get(spec.dynamo_name)
+        if seen_key is None or spec.name not in obj.__dict__:
+            continue
+        if not same(info.dump_field(spec, obj.__dict__[spec.name]), seen_key):
+            return None
+    return snapshot
+
+
 def diff(info: ModelInfo, obj: Base) -> Diff:
     """Compare the loaded fields of ``obj`` with its snapshot."""
     values = obj.__dict__
-    before = snapshot_of(obj) or {}
+    before = current_snapshot(info, obj) or {}
     after: Snapshot = dict(before)
     sets: dict[str, AttributeValue] = {}
     removes: list[str] = []
@@ -81,7 +99,7 @@ def diff(info: ModelInfo, obj: Base) -> Diff:
 
 def atomic_condition(info: ModelInfo, obj: Base) -> Condition:
     """The stored item still matches the snapshot; for an object never seen: no item exists."""
-    snapshot = snapshot_of(obj)
+    snapshot = current_snapshot(info, obj)
     if snapshot is None:
         assert info.hash_key is not None
         return PathEquals((info.hash_key.dynamo_name,), None)
@@ -100,10 +118,12 @@ def same(a: AttributeValue | None, b: AttributeValue | None) -> bool:
         return True
     if a is None or b is None:
         return False
-    return bool(_canonical(a) == _canonical(b))
+    return bool(canonical(a) == canonical(b))
 
 
-def _canonical(value: AttributeValue) -> Any:
+def canonical(value: AttributeValue) -> Any:
+    """A hashable form of a stored value in which equal values are equal (sets unordered,
+    numbers normalised)."""
     ((kind, inner),) = value.items()
     if kind == "N":
         return kind, _number(inner)
@@ -112,9 +132,9 @@ def _canonical(value: AttributeValue) -> Any:
     if kind in ("SS", "BS"):
         return kind, frozenset(inner)
     if kind == "L":
-        return kind, tuple(_canonical(v) for v in inner)
+        return kind, tuple(canonical(v) for v in inner)
     if kind == "M":
-        return kind, frozenset((k, _canonical(v)) for k, v in inner.items())
+        return kind, frozenset((k, canonical(v)) for k, v in inner.items())
     return kind, inner
 
 

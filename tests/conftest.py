@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import copy
 import itertools
-import logging
 import os
 import secrets
 import shutil
@@ -73,22 +72,23 @@ def _select_backend() -> tuple[Backend, str | None]:
 
 BACKEND, EXTERNAL_ENDPOINT = _select_backend()
 
+FAKE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SECURITY_TOKEN": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+}
+
 # Local servers accept any credentials; fake ones keep botocore from ever looking for real
-# ones (~/.aws, the EC2 metadata service). An external endpoint (AWS itself) keeps whatever
-# credentials the environment has.
+# ones (~/.aws, the EC2 metadata service). An external endpoint keeps the credentials the
+# environment has (AWS itself needs real ones), or gets fake ones (DynamoDB Local) if none.
 if BACKEND == "external":
     os.environ.setdefault("AWS_DEFAULT_REGION", REGION)
+    if boto3.Session().get_credentials() is None:
+        os.environ.update(FAKE_CREDENTIALS)
 else:
-    os.environ.update(
-        {
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_SECURITY_TOKEN": "testing",
-            "AWS_SESSION_TOKEN": "testing",
-            "AWS_DEFAULT_REGION": REGION,
-            "AWS_EC2_METADATA_DISABLED": "true",
-        }
-    )
+    os.environ.update(FAKE_CREDENTIALS)
+    os.environ.update({"AWS_DEFAULT_REGION": REGION, "AWS_EC2_METADATA_DISABLED": "true"})
     os.environ.pop("AWS_PROFILE", None)
 
 
@@ -176,16 +176,10 @@ def endpoint_url() -> Iterator[str]:
             finally:
                 _stop_process(proc)
     else:
-        from moto.server import ThreadedMotoServer
+        from pydantic_bloop.testing import local_dynamodb
 
-        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
-        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        server.start()
-        try:
-            _host, port = server.get_host_and_port()
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            server.stop()
+        with local_dynamodb() as url:  # moto's server in a thread
+            yield url
 
 
 @pytest.fixture(scope="session")

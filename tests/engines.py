@@ -22,6 +22,7 @@ from contextlib import AbstractAsyncContextManager, contextmanager
 from typing import Any, Literal, TypeVar, cast
 
 import pytest
+from botocore.awsrequest import AWSResponse
 from mypy_boto3_dynamodb import DynamoDBClient
 
 from pydantic_bloop import AsyncEngine, AsyncQuery, AsyncResults, Engine
@@ -128,11 +129,32 @@ class ResultsOverAsync(_Adapter):
             raise StopIteration from None
 
 
+class _AsyncResponse:
+    """A botocore HTTP response as aiobotocore reads one: its body is awaited."""
+
+    def __init__(self, response: AWSResponse) -> None:
+        self._response = response
+        self.url = response.url
+        self.status_code = response.status_code
+        self.headers = response.headers
+        self.raw = response.raw
+
+    @property
+    async def content(self) -> bytes:
+        return self._response.content
+
+    @property
+    async def text(self) -> str:
+        return self._response.text
+
+
 def _bridge_events(async_client: Any, client: DynamoDBClient) -> None:
     target = client.meta.events
 
     def forward(event_name: str, **kwargs: Any) -> Any:
         for _handler, response in target.emit(event_name, **kwargs):
+            if isinstance(response, AWSResponse):  # a canned HTTP answer (before-send)
+                return _AsyncResponse(response)
             if response is not None:
                 return response
         return None

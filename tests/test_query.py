@@ -767,8 +767,13 @@ def test_consistent_reads(engine: Engine, request_log: RequestLog) -> None:
     first, second = queries(request_log)
     assert first["ConsistentRead"] is True
     assert second["ConsistentRead"] is True
+    gsi = engine.query(Post.by_user).key(col(Post.user) == U1).consistent()  # composes...
+    before = len(request_log)
     with pytest.raises(InvalidQuery, match=r"global index.*eventually consistent"):
-        engine.query(Post.by_user).key(col(Post.user) == U1).consistent()
+        gsi.all()  # ...and refuses to run, before any request
+    with pytest.raises(InvalidQuery, match=r"global index.*eventually consistent"):
+        gsi.count()
+    assert len(request_log) == before
 
 
 def test_consumed_capacity(engine: Engine, request_log: RequestLog) -> None:

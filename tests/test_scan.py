@@ -296,7 +296,7 @@ def test_scan_options(engine: Engine, request_log: RequestLog) -> None:
     assert isinstance(results.consumed, float)
     assert results.consumed > 0
     with pytest.raises(InvalidQuery, match=r"Track\.by_artist is a global index"):
-        engine.scan(Track.by_artist).consistent()
+        engine.scan(Track.by_artist).consistent().first()
 
 
 def test_scan_validation(engine: Engine, request_log: RequestLog) -> None:

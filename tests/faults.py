@@ -1,0 +1,212 @@
+"""Fault injection through botocore's event hooks: requests still cross HTTP to the real server.
+
+* :class:`Unprocessed` makes the server see only part of BatchWriteItem / BatchGetItem requests
+  and reports the rest as ``UnprocessedItems`` / ``UnprocessedKeys``, as DynamoDB does when it
+  runs short of capacity.
+* :class:`Throttled` answers the first attempts of an operation with DynamoDB's throttling error
+  before they leave the client, so that botocore's own retry handler deals with them.
+
+Both are context managers that register their handlers on the client and remove them on exit.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import threading
+from collections.abc import Callable, Iterator
+from types import TracebackType
+from typing import Any, Literal, Self
+
+from botocore.awsrequest import AWSPreparedRequest, AWSResponse
+from botocore.compat import HTTPHeaders
+from mypy_boto3_dynamodb import DynamoDBClient
+
+BatchOperation = Literal["BatchWriteItem", "BatchGetItem"]
+Withhold = Callable[[str, dict[str, Any]], bool]
+"""``withhold(table, entry)``: keep this entry from the server this time? An entry is a
+``{"PutRequest": ...}`` / ``{"DeleteRequest": ...}`` dict, or a key for BatchGetItem."""
+
+_CONTEXT_KEY = "tests.faults.withheld"
+
+
+class Unprocessed:
+    """The server sees only the entries ``withhold`` lets through; the others come back as
+    unprocessed in the parsed response.
+
+    Withheld entries are cut from the serialized request body in ``before-call`` (so the
+    request log, recorded earlier, shows what the engine asked for); ``after-call`` adds them to
+    ``UnprocessedItems`` / ``UnprocessedKeys``. When every entry is withheld the request is not
+    sent: the response says that nothing was processed.
+    """
+
+    def __init__(
+        self, client: DynamoDBClient, operation: BatchOperation, withhold: Withhold
+    ) -> None:
+        self.client = client
+        self.operation: BatchOperation = operation
+        self.withhold = withhold
+        self.asked: list[int] = []  # entries the engine asked for, per request
+        self.withheld: list[int] = []  # entries kept from the server, per request
+        self._lock = threading.Lock()
+
+    # -- installation ----------------------------------------------------------------------------
+
+    def _events(self) -> list[tuple[str, Callable[..., Any]]]:
+        return [
+            (f"before-parameter-build.dynamodb.{self.operation}", self._choose),
+            (f"before-call.dynamodb.{self.operation}", self._cut),
+            (f"after-call.dynamodb.{self.operation}", self._report),
+        ]
+
+    def __enter__(self) -> Self:
+        for event, handler in self._events():
+            self.client.meta.events.register(event, handler)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        for event, handler in self._events():
+            self.client.meta.events.unregister(event, handler)
+
+    # -- the handlers ----------------------------------------------------------------------------
+
+    def _entries(self, request_items: dict[str, Any], table: str) -> list[Any]:
+        entries: list[Any] = (
+            request_items[table]
+            if self.operation == "BatchWriteItem"
+            else request_items[table]["Keys"]
+        )
+        return entries
+
+    def _choose(self, params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+        """Decide which entries the server will not see (params are not changed here)."""
+        items: dict[str, Any] = params["RequestItems"]
+        chosen: dict[str, list[int]] = {}
+        asked = 0
+        for table in items:
+            entries = self._entries(items, table)
+            asked += len(entries)
+            chosen[table] = [i for i, e in enumerate(entries) if self.withhold(table, e)]
+        withheld = {
+            table: [copy.deepcopy(self._entries(items, table)[i]) for i in indexes]
+            for table, indexes in chosen.items()
+            if indexes
+        }
+        with self._lock:
+            self.asked.append(asked)
+            self.withheld.append(sum(len(v) for v in withheld.values()))
+        if withheld:
+            # BatchGetItem reports a table's other options (ConsistentRead...) with its keys
+            extra: dict[str, dict[str, Any]] = {}
+            if self._is_get:
+                extra = {t: {k: v for k, v in items[t].items() if k != "Keys"} for t in withheld}
+            context[_CONTEXT_KEY] = (chosen, withheld, extra)
+
+    @property
+    def _is_get(self) -> bool:
+        return self.operation == "BatchGetItem"
+
+    def _cut(
+        self, params: dict[str, Any], context: dict[str, Any], **_: Any
+    ) -> tuple[AWSResponse, dict[str, Any]] | None:
+        """Remove the withheld entries from the serialized body before it is sent."""
+        if _CONTEXT_KEY not in context:
+            return None
+        chosen: dict[str, list[int]] = context[_CONTEXT_KEY][0]
+        body = json.loads(params["body"])
+        items: dict[str, Any] = body["RequestItems"]
+        for table, indexes in chosen.items():
+            entries = self._entries(items, table)
+            cut = set(indexes)
+            entries[:] = [e for i, e in enumerate(entries) if i not in cut]
+            if not entries:
+                del items[table]
+        if not items:  # nothing left for the server: it processed nothing
+            return _response(params["url"], 200, {}), {"ResponseMetadata": {}}
+        params["body"] = json.dumps(body).encode()
+        return None
+
+    def _report(
+        self, http_response: AWSResponse, parsed: dict[str, Any], context: dict[str, Any], **_: Any
+    ) -> None:
+        """Report the withheld entries as unprocessed, as DynamoDB would."""
+        if _CONTEXT_KEY not in context or http_response.status_code != 200:
+            return
+        _, withheld, extra = context[_CONTEXT_KEY]
+        field = "UnprocessedKeys" if self._is_get else "UnprocessedItems"
+        unprocessed: dict[str, Any] = parsed.setdefault(field, {})
+        for table, entries in withheld.items():
+            if self._is_get:
+                unprocessed.setdefault(table, {**extra[table], "Keys": []})["Keys"] += entries
+            else:
+                unprocessed.setdefault(table, []).extend(entries)
+
+
+class Throttled:
+    """The first ``times`` attempts of ``operation`` get DynamoDB's throttling error (HTTP 400,
+    ``ProvisionedThroughputExceededException``) instead of reaching the server.
+
+    The response is made in ``before-send``, after botocore prepared the request and before its
+    HTTP session would send it, so the retry handler, the parser and the error classes all see an
+    ordinary error response. ``attempts`` counts every attempt (sent or not).
+    """
+
+    CODE = "ProvisionedThroughputExceededException"
+
+    def __init__(self, client: DynamoDBClient, operation: str, times: int) -> None:
+        self.client = client
+        self.event = f"before-send.dynamodb.{operation}"
+        self.times = times
+        self.attempts = 0
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> Self:
+        self.client.meta.events.register(self.event, self._handler)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.client.meta.events.unregister(self.event, self._handler)
+
+    @property
+    def _handler(self) -> Callable[..., Any]:
+        return self._send  # a handler may return a response (botocore's stubs say None)
+
+    def _send(self, request: AWSPreparedRequest, **_: Any) -> AWSResponse | None:
+        with self._lock:
+            self.attempts += 1
+            if self.attempts > self.times:
+                return None
+        body = {
+            "__type": f"com.amazonaws.dynamodb.v20120810#{self.CODE}",
+            "message": "The level of configured provisioned throughput for the table was "
+            "exceeded. Consider increasing your provisioning level with the UpdateTable API.",
+        }
+        headers = {"Content-Type": "application/x-amz-json-1.0"}
+        return _response(request.url, 400, headers, json.dumps(body).encode())
+
+
+class _Raw:
+    """The little of urllib3's response that ``AWSResponse.content`` reads."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    def stream(self, *_: Any, **__: Any) -> Iterator[bytes]:
+        yield self._data
+
+
+def _response(url: str, status: int, headers: dict[str, str], body: bytes = b"{}") -> AWSResponse:
+    http_headers = HTTPHeaders()
+    for name, value in headers.items():
+        http_headers[name] = value
+    return AWSResponse(url, status, http_headers, _Raw(body))
