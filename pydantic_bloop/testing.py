@@ -7,14 +7,14 @@ Needs the ``server`` extra (``pip install pydantic-bloop[server]``).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Generator
 from contextlib import contextmanager
 
 __all__ = ["local_dynamodb"]
 
 
 @contextmanager
-def local_dynamodb(*, quiet: bool = True) -> Iterator[str]:
+def local_dynamodb(*, quiet: bool = True) -> Generator[str]:
     """Start moto's DynamoDB server on 127.0.0.1 (a free port) and yield its URL; stop it
     afterwards. ``quiet`` silences the per-request log lines."""
     from moto.server import ThreadedMotoServer

@@ -10,6 +10,7 @@ The backend is chosen by environment variables:
   tests ``@pytest.mark.dynalite_unsupported("needs transactions")`` or call the
   ``skip_on_dynalite("needs TTL")`` fixture inside the test.
 * ``BLOOP_TEST_BACKEND=http://...`` is accepted as a synonym of ``BLOOP_TEST_ENDPOINT``.
+* ``BLOOP_TEST_SERVER_ONLY=1`` deselects the tests that never use the server.
 
 Every pytest-xdist worker starts its own local server, so local tables never clash across
 workers. Within a worker the server is shared by every test: name tables with the
@@ -95,6 +96,21 @@ else:
 def pytest_report_header() -> str:
     where = EXTERNAL_ENDPOINT if BACKEND == "external" else "local, one server per worker"
     return f"pydantic_bloop test backend: {BACKEND} ({where})"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """With ``BLOOP_TEST_SERVER_ONLY=1``, run only the tests that talk to the backend.
+
+    ``./dev test`` sets it for its second (dynalite) pass: tests that never reach
+    ``endpoint_url`` (directly or through another fixture) already ran in the first pass.
+    """
+    if os.environ.get("BLOOP_TEST_SERVER_ONLY", "") not in ("1", "true"):
+        return
+    keep = [item for item in items if "endpoint_url" in getattr(item, "fixturenames", ())]
+    deselected = [item for item in items if "endpoint_url" not in getattr(item, "fixturenames", ())]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = keep
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
