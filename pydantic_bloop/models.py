@@ -18,7 +18,22 @@ import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar, dataclass_transform
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from enum import Enum
+from types import UnionType
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Literal,
+    TypeVar,
+    Union,
+    dataclass_transform,
+    get_args,
+    get_origin,
+)
+from uuid import UUID
 
 from pydantic import (
     BaseModel,
@@ -70,6 +85,8 @@ class FieldSpec:
     codec: Codec
     role: Literal["hash", "range"] | None
     required: bool  # no value exists for an absent attribute: loading it fails
+    # values of the type cannot change in place, so equal to the value seen means unchanged
+    immutable: bool = False
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -106,6 +123,17 @@ class ModelInfo:
     columns: dict[str, Column[Any]]
     # stored item -> instance in one pydantic-core call (see wire.py); built on first use
     _reader: ItemReader | _Unbuilt | None = dataclass_field(default=_UNBUILT, repr=False)
+    _dynamo_names: dict[frozenset[str] | None, frozenset[str]] = dataclass_field(
+        default_factory=dict, repr=False
+    )
+
+    def dynamo_names(self, names: frozenset[str] | None) -> frozenset[str]:
+        """The stored names of the fields called ``names`` (None: every field), cached."""
+        found = self._dynamo_names.get(names)
+        if found is None:
+            specs = self.fields.values() if names is None else (self.fields[n] for n in names)
+            found = self._dynamo_names[names] = frozenset(s.dynamo_name for s in specs)
+        return found
 
     @property
     def keys(self) -> tuple[FieldSpec, ...]:
@@ -417,7 +445,14 @@ def _build_info(cls: type[Base]) -> ModelInfo:
             codec = codec_for(fi.annotation, fi.metadata)
         except (TypeError, ValueError) as exc:
             raise InvalidModel(f"{label}.{name}: {exc}") from None
-        spec = FieldSpec(name, dynamo_name, codec, role, required=fi.is_required())
+        spec = FieldSpec(
+            name,
+            dynamo_name,
+            codec,
+            role,
+            required=fi.is_required(),
+            immutable=_immutable(fi.annotation),
+        )
         if dynamo_name in by_dynamo:
             raise InvalidModel(
                 f"{label}.{name} is stored as {dynamo_name!r}, "
@@ -466,6 +501,24 @@ def _build_info(cls: type[Base]) -> ModelInfo:
         info.indexes[name] = index
         info.bound_indexes[name] = Index(cls, index)
     return info
+
+
+_IMMUTABLE = (str, int, float, Decimal, bool, bytes, UUID, datetime, date, time, timedelta, Enum)
+
+
+def _immutable(annotation: Any) -> bool:
+    """Values of ``annotation`` are immutable scalars (or None): equality is enough to know one
+    did not change since it was seen."""
+    if annotation is None or annotation is type(None):
+        return True
+    if isinstance(annotation, type):
+        return issubclass(annotation, _IMMUTABLE)
+    origin = get_origin(annotation)
+    if origin is Literal:
+        return True
+    if origin is Union or origin is UnionType:
+        return all(_immutable(arg) for arg in get_args(annotation))
+    return False
 
 
 def _check_key_field(label: str, spec: FieldSpec, what: str) -> None:

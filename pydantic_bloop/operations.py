@@ -55,7 +55,7 @@ def get(
     if item is None:
         raise MissingObjects(f"no {info.label} with key {_show_key(key)}", [key])
     obj = info.instance_from(item, None)
-    remember(obj, seen(info, item, None))
+    remember(obj, seen(info, item, None, obj))
     return obj
 
 
@@ -67,7 +67,7 @@ def refresh(info: ModelInfo, obj: Base, item: dict[str, AttributeValue]) -> None
     values.update(vars(fresh))
     obj.__pydantic_fields_set__.clear()
     obj.__pydantic_fields_set__.update(fresh.__pydantic_fields_set__)
-    remember(obj, seen(info, item, None))
+    remember(obj, seen(info, item, None, obj))
 
 
 def _key_id(table: str, names: Sequence[str], attrs: dict[str, AttributeValue]) -> KeyId:
@@ -204,7 +204,7 @@ def _save_write(
         item = info.dump_item(obj)
         _check_size(obj, item)
         params["Item"] = item
-        after = seen(info, item, None)
+        after = seen(info, item, None, obj)
         operation = "put_item"
     else:
         changes = diff(info, obj)

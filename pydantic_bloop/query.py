@@ -428,7 +428,7 @@ class Cursor:
         item, position = self.buffer[0]
         info, projected = self.state.info, self.projected
         obj = info.instance_from(item, projected)  # may raise: then the item stays ahead
-        remember(obj, seen(info, item, projected))
+        remember(obj, seen(info, item, projected, obj))
         self.buffer.popleft()
         self.position = position
         self.count += 1

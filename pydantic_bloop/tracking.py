@@ -1,11 +1,14 @@
 """What each object last saw of its stored item, and the diffs and atomic conditions built on it.
 
-A snapshot maps stored attribute names to the attribute value last seen (None: seen absent).
-Attributes missing from the snapshot were never loaded: no save touches them.
+A :class:`Snapshot` holds the stored item as last read or written, the attribute names that
+read was expected to return (an attribute expected but absent was seen absent; one not expected
+was never loaded, and no save touches it), and the object's field values at that moment, so
+that a diff can skip dumping immutable values that did not change.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
@@ -16,7 +19,37 @@ from .types import AttributeValue
 if TYPE_CHECKING:
     from .models import Base, ModelInfo
 
-Snapshot = dict[str, AttributeValue | None]
+
+class Snapshot:
+    """What an object last saw: ``names`` (stored attribute names) were expected of ``item``."""
+
+    __slots__ = ("item", "names", "values")
+
+    def __init__(
+        self,
+        item: Mapping[str, AttributeValue],
+        names: frozenset[str],
+        values: dict[str, Any] | None,
+    ) -> None:
+        self.item = item  # never mutated: a response's item, or a dict made for this snapshot
+        self.names = names
+        self.values = values  # the object's field values then (by Python name), or None
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.names
+
+    def get(self, name: str) -> AttributeValue | None:
+        """The value seen of stored attribute ``name`` (None: absent, or never loaded)."""
+        return self.item.get(name) if name in self.names else None
+
+    def items(self) -> Iterator[tuple[str, AttributeValue | None]]:
+        """Every expected attribute and the value seen (None: seen absent), by name."""
+        item = self.item
+        for name in sorted(self.names):
+            yield name, item.get(name)
+
+    def __repr__(self) -> str:
+        return f"Snapshot({dict(self.items())!r})"
 
 
 def snapshot_of(obj: Base) -> Snapshot | None:
@@ -33,11 +66,14 @@ def remember(obj: Base, snapshot: Snapshot | None) -> None:
 
 
 def seen(
-    info: ModelInfo, item: dict[str, AttributeValue], names: frozenset[str] | None
+    info: ModelInfo,
+    item: Mapping[str, AttributeValue],
+    names: frozenset[str] | None,
+    obj: Base | None = None,
 ) -> Snapshot:
-    """The snapshot of reading ``item`` with the fields ``names`` expected (None: all)."""
-    specs = info.fields.values() if names is None else (info.fields[n] for n in names)
-    return {s.dynamo_name: item.get(s.dynamo_name) for s in specs}
+    """The snapshot of reading or writing ``item`` with the fields ``names`` (Python names;
+    None: all) expected; ``obj``, the object that now matches it (its values are kept)."""
+    return Snapshot(item, info.dynamo_names(names), None if obj is None else dict(obj.__dict__))
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,43 +94,63 @@ def current_snapshot(info: ModelInfo, obj: Base) -> Snapshot | None:
     snapshot = snapshot_of(obj)
     if snapshot is None:
         return None
+    values = obj.__dict__
     for spec in info.keys:
         seen_key = snapshot.get(spec.dynamo_name)
-        if seen_key is None or spec.name not in obj.__dict__:
+        if seen_key is None or spec.name not in values:
             continue
-        if not same(info.dump_field(spec, obj.__dict__[spec.name]), seen_key):
+        if not same(info.dump_field(spec, values[spec.name]), seen_key):
             return None
     return snapshot
+
+
+def _unchanged(before: Snapshot, name: str, value: object) -> bool:
+    """``value`` is the very value (or an equal immutable one) the object had when seen."""
+    old_values = before.values
+    if old_values is None or name not in old_values:
+        return False
+    old = old_values[name]
+    return value is old or (type(value) is type(old) and value == old)
 
 
 def diff(info: ModelInfo, obj: Base) -> Diff:
     """Compare the loaded fields of ``obj`` with its snapshot."""
     values = obj.__dict__
-    before = current_snapshot(info, obj) or {}
-    after: Snapshot = dict(before)
+    before = current_snapshot(info, obj)
+    item: dict[str, AttributeValue] = {}
+    names: set[str] = set()
+    if before is not None:
+        item.update((k, v) for k, v in before.item.items() if k in before.names)
+        names.update(before.names)
     sets: dict[str, AttributeValue] = {}
     removes: list[str] = []
     for spec in info.fields.values():
         if spec.name not in values:
             continue  # never loaded: leave the stored attribute alone
         name = spec.dynamo_name
+        value = values[spec.name]
         if spec.role is not None:
-            after[name] = info.key_of(obj)[name]
+            item[name] = info.dump_field(spec, value) or {}
+            names.add(name)
             continue
-        current = info.dump_field(spec, values[spec.name])
-        if name in before:
-            if same(current, before[name]):
+        if before is not None and name in before.names:
+            if spec.immutable and _unchanged(before, spec.name, value):
+                continue  # the same immutable value as when seen: nothing to dump or send
+            current = info.dump_field(spec, value)
+            if same(current, before.item.get(name)):
                 continue
             if current is None:
                 removes.append(name)
+                item.pop(name, None)
             else:
-                sets[name] = current
-            after[name] = current
-        elif current is not None:
-            sets[name] = current
-            after[name] = current
-        # never seen and now None: nothing to send, and nothing known about what is stored
-    return Diff(sets, tuple(removes), after)
+                sets[name] = item[name] = current
+        else:
+            current = info.dump_field(spec, value)
+            if current is None:
+                continue  # never seen and now None: nothing to send, nothing known stored
+            sets[name] = item[name] = current
+            names.add(name)
+    return Diff(sets, tuple(removes), Snapshot(item, frozenset(names), dict(values)))
 
 
 def atomic_condition(info: ModelInfo, obj: Base) -> Condition:
@@ -103,13 +159,9 @@ def atomic_condition(info: ModelInfo, obj: Base) -> Condition:
     if snapshot is None:
         assert info.hash_key is not None
         return PathEquals((info.hash_key.dynamo_name,), None)
-    condition = and_all([PathEquals((name,), value) for name, value in _ordered(snapshot)])
+    condition = and_all([PathEquals((name,), value) for name, value in snapshot.items()])
     assert condition is not None
     return condition
-
-
-def _ordered(snapshot: Snapshot) -> list[tuple[str, AttributeValue | None]]:
-    return sorted(snapshot.items(), key=lambda kv: kv[0])
 
 
 def same(a: AttributeValue | None, b: AttributeValue | None) -> bool:
