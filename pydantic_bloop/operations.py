@@ -207,7 +207,7 @@ def _save_write(
         after = seen(info, item, None, obj)
         operation = "put_item"
     else:
-        changes = diff(info, obj)
+        changes = diff(info, obj, key)
         _check_size(obj, {**key, **changes.set})
         params["Key"] = key
         clauses: list[str] = []

@@ -99,7 +99,10 @@ def current_snapshot(info: ModelInfo, obj: Base) -> Snapshot | None:
         seen_key = snapshot.get(spec.dynamo_name)
         if seen_key is None or spec.name not in values:
             continue
-        if not same(info.dump_field(spec, values[spec.name]), seen_key):
+        value = values[spec.name]
+        if spec.immutable and _unchanged(snapshot, spec.name, value):
+            continue
+        if not same(info.dump_field(spec, value), seen_key):
             return None
     return snapshot
 
@@ -113,14 +116,14 @@ def _unchanged(before: Snapshot, name: str, value: object) -> bool:
     return value is old or (type(value) is type(old) and value == old)
 
 
-def diff(info: ModelInfo, obj: Base) -> Diff:
-    """Compare the loaded fields of ``obj`` with its snapshot."""
+def diff(info: ModelInfo, obj: Base, key: Mapping[str, AttributeValue]) -> Diff:
+    """Compare the loaded fields of ``obj`` (whose stored ``key`` is given) with its snapshot."""
     values = obj.__dict__
     before = current_snapshot(info, obj)
     item: dict[str, AttributeValue] = {}
     names: set[str] = set()
     if before is not None:
-        item.update((k, v) for k, v in before.item.items() if k in before.names)
+        item.update(before.item)  # attributes outside ``names`` stay unread (see Snapshot.get)
         names.update(before.names)
     sets: dict[str, AttributeValue] = {}
     removes: list[str] = []
@@ -130,7 +133,7 @@ def diff(info: ModelInfo, obj: Base) -> Diff:
         name = spec.dynamo_name
         value = values[spec.name]
         if spec.role is not None:
-            item[name] = info.dump_field(spec, value) or {}
+            item[name] = key[name]
             names.add(name)
             continue
         if before is not None and name in before.names:
@@ -170,7 +173,15 @@ def same(a: AttributeValue | None, b: AttributeValue | None) -> bool:
         return True
     if a is None or b is None:
         return False
+    ((kind, value),) = a.items()
+    if kind not in b or kind in _PLAIN:
+        return False  # another type, or a string / binary / bool that differs
+    if kind == "N":
+        return _number(value) == _number(b["N"])
     return bool(canonical(a) == canonical(b))
+
+
+_PLAIN = frozenset({"S", "B", "BOOL", "NULL"})
 
 
 def canonical(value: AttributeValue) -> Any:
