@@ -18,16 +18,15 @@ import asyncio
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Self, TypeVar, overload
 
 from .conditions import Condition
 from .engine import Bindings, EngineConfig, EngineCore, Persist
-from .errors import MissingObjects
 from .indexes import Index
 from .models import Base
 from .plans import Backoff, Call, Parallel, Plan, Response, Sleep
 from .plans import call as call_plan
-from .query import Cursor, Page, QueryBuilder, QueryState, count, target_state
+from .query import Cursor, Page, Progress, QueryBuilder, QueryState, count, target_state
 
 if TYPE_CHECKING:
     from types_aiobotocore_dynamodb import DynamoDBClient as AsyncDynamoDBClient
@@ -226,18 +225,10 @@ class AsyncQuery(QueryBuilder[M]):
         return [obj async for obj in self]
 
     async def first(self) -> M:
-        async for obj in self.limit(1):
-            return obj
-        raise MissingObjects(f"{self!r} has no results")
+        return self._first_of(await self.limit(1).all())
 
     async def one(self) -> M:
-        found = [obj async for obj in self.limit(2)]
-        if len(found) != 1:
-            raise MissingObjects(
-                f"{self!r} expected exactly one result, found {'none' if not found else 'more'}",
-                found,
-            )
-        return found[0]
+        return self._only_of(await self.limit(2).all())
 
     async def count(self) -> int:
         return await self._engine.run(count(self._state, self._engine.table_name(self.model)))
@@ -251,7 +242,7 @@ class AsyncQuery(QueryBuilder[M]):
         return Page(items, results.token)
 
 
-class AsyncResults(Generic[M]):
+class AsyncResults(Progress[M]):
     """The async iterator of a query. While the caller works through a page, the next page is
     already being fetched (one page ahead, never more)."""
 
@@ -292,8 +283,8 @@ class AsyncResults(Generic[M]):
         return True
 
     async def take_page(self) -> list[M]:
-        """Everything the next request returns (one DynamoDB page)."""
-        if not await self._fetch():
+        """The rest of the current page, or else everything the next request returns."""
+        if self._cursor.page_done() and not await self._fetch():
             return []
         self.close()
         return list(self._cursor.drain())  # type: ignore[arg-type]
@@ -306,19 +297,3 @@ class AsyncResults(Generic[M]):
 
     def __del__(self) -> None:
         self.close()
-
-    @property
-    def token(self) -> str | None:
-        return self._cursor.token
-
-    @property
-    def count(self) -> int:
-        return self._cursor.count
-
-    @property
-    def scanned(self) -> int:
-        return self._cursor.scanned
-
-    @property
-    def consumed(self) -> float:
-        return self._cursor.consumed

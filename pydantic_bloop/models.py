@@ -125,7 +125,7 @@ class ModelInfo:
     # stored item -> instance in one pydantic-core call (see wire.py); built on first use
     _reader: ItemReader | _Unbuilt | None = dataclass_field(default=_UNBUILT, repr=False)
     _dynamo_names: dict[frozenset[str] | None, frozenset[str]] = dataclass_field(
-        default_factory=dict, repr=False
+        default_factory=dict[frozenset[str] | None, frozenset[str]], repr=False
     )
 
     def dynamo_names(self, names: frozenset[str] | None) -> frozenset[str]:

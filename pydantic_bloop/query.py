@@ -131,6 +131,22 @@ class QueryBuilder(Generic[M]):
         model: type[M] = self._state.info.model  # type: ignore[assignment]
         return model
 
+    # -- results (shared by both engines' first() and one()) ------------------------------------
+
+    def _first_of(self, found: list[M]) -> M:
+        if not found:
+            raise MissingObjects(f"{self!r} has no results")
+        return found[0]
+
+    def _only_of(self, found: list[M]) -> M:
+        if len(found) != 1:
+            raise MissingObjects(
+                f"{self!r} expected exactly one result, found "
+                f"{'none' if not found else 'more than one'}",
+                found,
+            )
+        return found[0]
+
     # -- building ------------------------------------------------------------------------------
 
     def key(self, condition: KeyCondition) -> Self:
@@ -259,20 +275,11 @@ class Query(QueryBuilder[M]):
 
     def first(self) -> M:
         """The first result; ``MissingObjects`` when there is none."""
-        for obj in self.limit(1):
-            return obj
-        raise MissingObjects(f"{self!r} has no results")
+        return self._first_of(list(self.limit(1)))
 
     def one(self) -> M:
         """The only result; ``MissingObjects`` when there is none or more than one."""
-        found = list(self.limit(2))
-        if len(found) != 1:
-            raise MissingObjects(
-                f"{self!r} expected exactly one result, found "
-                f"{'none' if not found else 'more than one'}",
-                found,
-            )
-        return found[0]
+        return self._only_of(list(self.limit(2)))
 
     def count(self) -> int:
         """The number of matching items (a COUNT request per page; no items are transferred)."""
@@ -286,7 +293,33 @@ class Query(QueryBuilder[M]):
         return Page(items, results.token)
 
 
-class Results(Generic[M]):
+class Progress(Generic[M]):
+    """What an iteration of a query has read so far (both engines' iterators have these)."""
+
+    _cursor: Cursor
+
+    @property
+    def token(self) -> str | None:
+        """Where ``resume()`` continues: after the last item handed out; None at the end."""
+        return self._cursor.token
+
+    @property
+    def count(self) -> int:
+        """Items handed out so far."""
+        return self._cursor.count
+
+    @property
+    def scanned(self) -> int:
+        """Items DynamoDB evaluated so far (before the filter)."""
+        return self._cursor.scanned
+
+    @property
+    def consumed(self) -> float:
+        """Capacity units consumed so far (0.0 unless ``consumed_capacity()`` asked for them)."""
+        return self._cursor.consumed
+
+
+class Results(Progress[M]):
     """The iterator of a sync query: pages on demand; ``token``, ``count``, ``scanned`` and
     ``consumed`` describe what has been read so far."""
 
@@ -311,32 +344,12 @@ class Results(Generic[M]):
     def take_page(self) -> list[M]:
         """The rest of the current page, or else everything the next request returns."""
         cursor = self._cursor
-        if not cursor.buffer or cursor.remaining == 0:
+        if cursor.page_done():
             call = cursor.next_call()
             if call is None:
                 return []
             cursor.accept(self._engine.run(call_plan(call)))
         return list(cursor.drain())  # type: ignore[arg-type]
-
-    @property
-    def token(self) -> str | None:
-        """Where ``resume()`` continues: after the last item handed out; None at the end."""
-        return self._cursor.token
-
-    @property
-    def count(self) -> int:
-        """Items handed out so far."""
-        return self._cursor.count
-
-    @property
-    def scanned(self) -> int:
-        """Items DynamoDB evaluated so far (before the filter)."""
-        return self._cursor.scanned
-
-    @property
-    def consumed(self) -> float:
-        """Capacity units consumed so far (0.0 unless ``consumed_capacity()`` asked for them)."""
-        return self._cursor.consumed
 
 
 # -- the pure part -----------------------------------------------------------------------------
@@ -379,6 +392,10 @@ class Cursor:
         self.scanned = 0
         self.consumed = 0.0
         self._token_fields = _resume_fields(state)
+
+    def page_done(self) -> bool:
+        """Nothing of the current page is left to hand out (``take_page`` fetches the next)."""
+        return not self.buffer or self.remaining == 0
 
     def next_call(self) -> Call | None:
         """The next request, or None when DynamoDB has no more or the limit is met."""
