@@ -32,9 +32,9 @@ sys.path.insert(0, str(HERE))  # when imported rather than run as a script
 
 from peers.manager import PEERS, Worker, ensure_all  # noqa: E402
 from report import Row, table  # noqa: E402
-from scenarios import Options, bulk, memory, micro, query  # noqa: E402
+from scenarios import Options, async_engine, bulk, memory, micro, query  # noqa: E402
 
-SCENARIOS = ("micro", "query", "bulk", "memory")
+SCENARIOS = ("micro", "query", "bulk", "async", "memory")
 Outcome = tuple[list[Row], list[str]]
 
 
@@ -107,6 +107,10 @@ def main(argv: list[str] | None = None) -> int:
             lambda: (query.run(options), []),
         ),
         "bulk": ("scenario 4: bulk save and load against dynalite", lambda: bulk.run(options)),
+        "async": (
+            "AsyncEngine against Engine on dynalite: concurrent gets, bulk save and load",
+            lambda: async_engine.run(options),
+        ),
         "memory": (
             "scenario 5: memory of a big query (child processes)",
             lambda: memory.run(args.quick),
