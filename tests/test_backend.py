@@ -95,11 +95,14 @@ def test_request_log_records_calls(
     assert params["Key"] == {"id": {"S": "x"}}
 
 
-def test_skip_on_dynalite(backend: Backend, skip_on_dynalite: Callable[[str], None]) -> None:
+# Both request endpoint_url, as tests that need the server do (BLOOP_TEST_SERVER_ONLY keeps them).
+def test_skip_on_dynalite(
+    endpoint_url: str, backend: Backend, skip_on_dynalite: Callable[[str], None]
+) -> None:
     skip_on_dynalite("only checks that the helper skips on dynalite")
     assert backend != "dynalite"
 
 
 @pytest.mark.dynalite_unsupported("only checks that the marker skips on dynalite")
-def test_dynalite_unsupported_marker(backend: Backend) -> None:
+def test_dynalite_unsupported_marker(endpoint_url: str, backend: Backend) -> None:
     assert backend != "dynalite"

@@ -19,6 +19,7 @@ from __future__ import annotations
 import linecache
 import re
 import sys
+import time
 import types
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -105,9 +106,14 @@ def test_every_page_has_code() -> None:
 
 
 def _delete_tables(client: DynamoDBClient, keep: set[str]) -> None:
-    for name in client.list_tables()["TableNames"]:
-        if name not in keep:
-            client.delete_table(TableName=name)
+    deleted = [name for name in client.list_tables()["TableNames"] if name not in keep]
+    for name in deleted:
+        client.delete_table(TableName=name)
+    # dynalite lists a table as DELETING for a moment: the next page may create the same name
+    deadline = time.monotonic() + 30
+    while set(deleted) & set(client.list_tables()["TableNames"]):
+        assert time.monotonic() < deadline, f"tables still listed: {deleted}"
+        time.sleep(0.02)
 
 
 # a page of prose only (the generated API reference) has nothing to run
