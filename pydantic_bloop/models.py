@@ -25,6 +25,7 @@ from functools import cached_property
 from types import UnionType
 from typing import (
     TYPE_CHECKING,
+    Annotated,
     Any,
     ClassVar,
     Literal,
@@ -42,6 +43,7 @@ from pydantic import (
     Field,
     PrivateAttr,
     PydanticUndefinedAnnotation,
+    TypeAdapter,
     ValidationError,
 )
 from pydantic._internal._model_construction import ModelMetaclass, NoInitField
@@ -127,6 +129,9 @@ class ModelInfo:
     _dynamo_names: dict[frozenset[str] | None, frozenset[str]] = dataclass_field(
         default_factory=dict[frozenset[str] | None, frozenset[str]], repr=False
     )
+    _key_adapters: dict[str, TypeAdapter[Any]] = dataclass_field(
+        default_factory=dict[str, "TypeAdapter[Any]"], repr=False
+    )
 
     def dynamo_names(self, names: frozenset[str] | None) -> frozenset[str]:
         """The stored names of the fields called ``names`` (None: every field), cached."""
@@ -185,7 +190,25 @@ class ModelInfo:
                 f"{self.label} is keyed by {', '.join(k.name for k in self.keys)} "
                 f"({'; '.join(parts)})"
             )
-        return {k.dynamo_name: self._dump_key(k, given[k.name]) for k in self.keys}
+        return {
+            k.dynamo_name: self._dump_key(k, self._key_value(k, given[k.name])) for k in self.keys
+        }
+
+    def _key_value(self, spec: FieldSpec, value: object) -> object:
+        """``value`` validated as the key field's type (``id="…"`` for a UUID key works)."""
+        adapter = self._key_adapters.get(spec.name)
+        if adapter is None:
+            field = self.model.model_fields[spec.name]
+            annotation: Any = field.annotation
+            if field.metadata:
+                annotation = Annotated[annotation, *field.metadata]
+            adapter = self._key_adapters[spec.name] = TypeAdapter[Any](annotation)
+        try:
+            validated: object = adapter.validate_python(value)
+            return validated
+        except ValidationError as exc:
+            problem = exc.errors()[0]["msg"]
+            raise InvalidValue(f"{self.label}.{spec.name} = {value!r}: {problem}") from None
 
     def _dump_key(self, spec: FieldSpec, value: object) -> AttributeValue:
         dumped = self.dump_field(spec, value)

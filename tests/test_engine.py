@@ -158,6 +158,13 @@ def test_get_returns_the_stored_object(engine: Engine, client: DynamoDBClient) -
     assert (got.views, got.content, got.tags, got.user, got.date) == (7, "raw", set(), AUTHOR, WHEN)
 
 
+def test_get_validates_key_values_like_the_fields(engine: Engine) -> None:
+    post = new_post()
+    engine.save(post)
+    # a key as it arrives from a URL or JSON: pydantic turns it into the field's type
+    assert engine.get(Post, forum="dynamo", id=str(post.id)) == post
+
+
 def test_get_of_an_absent_key_raises_missing_objects(engine: Engine) -> None:
     pid = uuid4()
     with pytest.raises(MissingObjects, match=escaped(str(pid))):
@@ -172,6 +179,7 @@ def test_get_of_an_absent_key_raises_missing_objects(engine: Engine) -> None:
         ({"forum": "dynamo", "id": uuid4(), "views": 1}, "not key fields: views"),
         ({"forum": "dynamo", "ident": uuid4()}, "missing id; not key fields: ident"),
         ({"forum": "dynamo", "id": 12}, "Post.id"),
+        ({"forum": "dynamo", "id": "not-a-uuid"}, "Post.id = 'not-a-uuid': Input should be"),
         ({"forum": "", "id": uuid4()}, "Post.forum = '': a key attribute cannot be empty"),
         ({"forum": None, "id": uuid4()}, "Post.forum"),
     ],
