@@ -431,7 +431,13 @@ class Exists(KeyCondition):
 
 
 class PathEquals(Condition):
-    """``#path = :value`` on a raw stored path; what atomic mode builds from a snapshot."""
+    """The stored value at ``path`` equals ``value`` (None: the attribute is absent); what
+    atomic mode builds from a snapshot.
+
+    A small list or map is compared by its size and element by element rather than whole:
+    it means the same to DynamoDB, and some emulators (dynalite) cannot compare a non-empty
+    list or map whole. A large one is compared whole, to keep the expression short.
+    """
 
     __slots__ = ("path", "value")
 
@@ -441,10 +447,36 @@ class PathEquals(Condition):
     def render(self, r: Renderer) -> str:
         if self.value is None:
             return f"attribute_not_exists({r.path(self.path)})"
+        if _leaves(self.value) <= _MAX_LEAVES:
+            return " AND ".join(_equal_parts(r, self.path, self.value))
         return f"{r.path(self.path)} = {r.value(self.value)}"
 
     def columns(self) -> Iterator[Column[Any]]:
         return iter(())
+
+
+_MAX_LEAVES = 32
+
+
+def _leaves(value: AttributeValue) -> int:
+    """How many comparisons comparing ``value`` element by element takes."""
+    ((kind, inner),) = value.items()
+    if kind == "L" and inner:
+        return 1 + sum(_leaves(v) for v in inner)
+    if kind == "M" and inner:
+        return 1 + sum(_leaves(v) for v in inner.values())
+    return 1
+
+
+def _equal_parts(r: Renderer, path: Path, value: AttributeValue) -> Iterator[str]:
+    ((kind, inner),) = value.items()
+    if kind in ("L", "M") and inner:
+        yield f"size({r.path(path)}) = {r.value({'N': str(len(inner))})}"
+        steps = enumerate(inner) if kind == "L" else inner.items()
+        for step, element in steps:
+            yield from _equal_parts(r, (*path, step), element)
+        return
+    yield f"{r.path(path)} = {r.value(value)}"
 
 
 class And(KeyCondition):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import pytest
@@ -93,16 +93,3 @@ def test_request_log_records_calls(
     operation, params = request_log[1]
     assert operation == "GetItem"
     assert params["Key"] == {"id": {"S": "x"}}
-
-
-# Both request endpoint_url, as tests that need the server do (BLOOP_TEST_SERVER_ONLY keeps them).
-def test_skip_on_dynalite(
-    endpoint_url: str, backend: Backend, skip_on_dynalite: Callable[[str], None]
-) -> None:
-    skip_on_dynalite("only checks that the helper skips on dynalite")
-    assert backend != "dynalite"
-
-
-@pytest.mark.dynalite_unsupported("only checks that the marker skips on dynalite")
-def test_dynalite_unsupported_marker(endpoint_url: str, backend: Backend) -> None:
-    assert backend != "dynalite"

@@ -25,7 +25,8 @@ from pydantic_bloop import (
     InvalidCondition,
     col,
 )
-from pydantic_bloop.conditions import Renderer
+from pydantic_bloop.conditions import PathEquals, Renderer
+from pydantic_bloop.types import AttributeValue
 from tests.engines import MakeEngine
 
 REF = UUID("12345678-1234-5678-1234-567812345678")
@@ -484,3 +485,21 @@ def test_condition_on_another_model_is_refused(engine: Engine) -> None:
 
     with pytest.raises(InvalidCondition, match=_escaped("Other.views")):
         engine.save(Doc(id="doc"), condition=col(Other.views) == 1)
+
+
+def test_atomic_equality_of_small_documents_is_element_wise() -> None:
+    """A list or map seen is compared by size and element by element (what DynamoDB means by
+    equal, and what every emulator can evaluate); a large one whole."""
+    value: AttributeValue = {"L": [{"S": "a"}, {"M": {"k": {"N": "1"}}}]}
+    r = Renderer()
+    text = PathEquals(("doc",), value).render(r)
+    assert text == ("size(#n0) = :v0 AND #n0[0] = :v1 AND size(#n0[1]) = :v2 AND #n0[1].#n1 = :v3")
+    assert r.names == {"#n0": "doc", "#n1": "k"}
+    assert r.values == {":v0": {"N": "2"}, ":v1": {"S": "a"}, ":v2": {"N": "1"}, ":v3": {"N": "1"}}
+
+    big: AttributeValue = {"L": [{"N": str(i)} for i in range(100)]}
+    r = Renderer()
+    assert PathEquals(("doc",), big).render(r) == "#n0 = :v0"
+    assert r.values == {":v0": big}
+    assert PathEquals(("doc",), None).render(Renderer()) == "attribute_not_exists(#n0)"
+    assert PathEquals(("doc",), {"L": []}).render(Renderer()) == "#n0 = :v0"

@@ -914,10 +914,8 @@ class Document(Base):
 
 
 def test_atomic_compares_lists_maps_and_nested_models(
-    engine: Engine, client: DynamoDBClient, backend: str
+    engine: Engine, client: DynamoDBClient
 ) -> None:
-    if backend == "dynalite":
-        pytest.skip("dynalite cannot compare non-empty lists or maps with = in a condition")
     engine.bind(Document)
     table = engine.table_name(Document)
     doc = Document(
