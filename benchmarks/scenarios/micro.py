@@ -46,6 +46,7 @@ def local_cases(n: int) -> list[_Entry]:
     """The cases measured in this process: the floors and pydantic_bloop."""
     from pydantic_bloop import operations, tracking
     from pydantic_bloop.plans import Backoff
+    from pydantic_bloop.wire import item_reader
 
     values = many_values(n)
     plains = [PlainItem(**v) for v in values]
@@ -98,9 +99,21 @@ def local_cases(n: int) -> list[_Entry]:
         target=Target("ratio_max", 2.0),
     )
 
-    # the load's parts, to show where its time goes
+    # the load's parts, to show where its time goes: the one-call reader (wire.py) that
+    # instance_from uses, and the tracking; then the general path it falls back to
+    reader = item_reader(Item, fields)
+    assert reader is not None
     loaded_values = [INFO.values_from(w, fields) for w in wires]
     instances = [INFO.instance_from(w, None) for w in wires]
+
+    def read() -> None:
+        for w in wires:
+            reader.read(w)
+
+    def remember_seen() -> None:
+        remember, seen = tracking.remember, tracking.seen
+        for obj, w in zip(instances, wires, strict=True):
+            remember(obj, seen(INFO, w, None, obj))
 
     def values_from() -> None:
         for w in wires:
@@ -111,14 +124,13 @@ def local_cases(n: int) -> list[_Entry]:
         for v in loaded_values:
             validate(v, by_name=True)
 
-    def remember_seen() -> None:
-        remember, seen = tracking.remember, tracking.seen
-        for obj, w in zip(instances, wires, strict=True):
-            remember(obj, seen(INFO, w, None))
-
-    add(Case("load", "codecs: values_from(item)", n, values_from), detail=True)
-    add(Case("load", "Item.model_validate(values, by_name=True)", n, validate_loaded), detail=True)
+    add(Case("load", "wire reader: one pydantic-core call", n, read), detail=True)
     add(Case("load", "tracking: remember(obj, seen(...))", n, remember_seen), detail=True)
+    add(Case("load", "general path: values_from(item)", n, values_from), detail=True)
+    add(
+        Case("load", "general path: model_validate(values, by_name=True)", n, validate_loaded),
+        detail=True,
+    )
 
     # -- scenario 2: diff against the snapshot + render the UpdateItem with placeholders
     changed: list[Item] = []
