@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar
-from uuid import UUID, uuid4
+from uuid import uuid4
 
 import pytest
 from mypy_boto3_dynamodb import DynamoDBClient
@@ -21,7 +21,6 @@ from pydantic_bloop import (
     Base,
     BloopConfig,
     BloopError,
-    DynamoName,
     Engine,
     GlobalIndex,
     HashKey,
@@ -37,36 +36,12 @@ from pydantic_bloop import (
 from pydantic_bloop import tables as tables_module
 from pydantic_bloop.models import model_info
 from pydantic_bloop.plans import Call, Sleep
+from tests.contract import Post, User
 
 if TYPE_CHECKING:
     from tests.conftest import RequestLog
 
 FAST = Backoff(base=0.001, cap=0.01)
-
-
-# The contract's models (DESIGN.md §2).
-
-
-class User(Base):
-    id: Annotated[UUID, HashKey()]
-    email: str
-    admin: bool = False
-    by_email: ClassVar[GlobalIndex] = GlobalIndex(hash_key="email", projection="keys")
-
-
-class Post(Base):
-    model_config = BloopConfig(table_name="posts")
-    forum: Annotated[str, HashKey()]
-    id: Annotated[UUID, RangeKey()]
-    user: Annotated[UUID, DynamoName("u")]
-    date: datetime
-    views: int = 0
-    content: str | None = None
-    tags: set[str] = set()
-    by_user: ClassVar[GlobalIndex] = GlobalIndex(
-        hash_key="user", range_key="date", projection="all"
-    )
-    by_views: ClassVar[LocalIndex] = LocalIndex(range_key="views", projection=["content"])
 
 
 def make_engine(client: DynamoDBClient, table_prefix: str, **options: Any) -> Engine:

@@ -35,34 +35,13 @@ from pydantic_bloop import (
     RangeKey,
     col,
 )
+from tests.contract import Post, User
 
 if TYPE_CHECKING:
     from tests.conftest import RequestLog
 
 
-# The contract's models (DESIGN.md §2), and plain pydantic twins with the same fields.
-
-
-class User(Base):
-    id: Annotated[UUID, HashKey()]
-    email: str
-    admin: bool = False
-    by_email: ClassVar[GlobalIndex] = GlobalIndex(hash_key="email", projection="keys")
-
-
-class Post(Base):
-    model_config = BloopConfig(table_name="posts")
-    forum: Annotated[str, HashKey()]
-    id: Annotated[UUID, RangeKey()]
-    user: Annotated[UUID, DynamoName("u")]
-    date: datetime
-    views: int = 0
-    content: str | None = None
-    tags: set[str] = set()
-    by_user: ClassVar[GlobalIndex] = GlobalIndex(
-        hash_key="user", range_key="date", projection="all"
-    )
-    by_views: ClassVar[LocalIndex] = LocalIndex(range_key="views", projection=["content"])
+# Plain pydantic twins of the contract's models (tests/contract.py), with the same fields.
 
 
 class UserTwin(pydantic.BaseModel):
