@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from .conditions import Condition, Renderer, and_all
 from .errors import (
@@ -27,6 +27,7 @@ Persist = Literal["update", "overwrite"]
 TableOf = Callable[[type[Base]], str]
 KeyId = tuple[str, Hashable]  # a table and the canonical form of a key in it
 Outcome = Response | BaseException
+T = TypeVar("T")
 
 MAX_ITEM_BYTES = 400 * 1024
 BATCH_GET_KEYS = 100
@@ -100,7 +101,7 @@ def load(objs: Sequence[Base], table_of: TableOf, consistent: bool, backoff: Bac
     found: set[KeyId] = set()
     retries = 0
     while pending:
-        chunks = [pending[i : i + BATCH_GET_KEYS] for i in range(0, len(pending), BATCH_GET_KEYS)]
+        chunks = _chunks(pending, BATCH_GET_KEYS)
         calls = tuple(
             Call("batch_get_item", _batch_get_params([wanted[k] for k in chunk], consistent))
             for chunk in chunks
@@ -124,18 +125,30 @@ def load(objs: Sequence[Base], table_of: TableOf, consistent: bool, backoff: Bac
                 retry += [_key_id(table, key_names[table], key) for key in keys]
         pending = [ident for ident in dict.fromkeys(retry) if ident in wanted]
         if pending:
-            if retries >= backoff.attempts:
-                unread = [obj for ident in pending for obj in wanted[ident].objects]
-                raise TransientError(
-                    f"BatchGetItem left {len(pending)} keys unprocessed after {retries} retries; "
-                    f"these objects were not loaded: {_describe_all(unread)}"
-                )
-            yield Sleep(backoff.delay(retries))
-            retries += 1
+            unread = [obj for ident in pending for obj in wanted[ident].objects]
+            retries = yield from _pause(
+                backoff,
+                retries,
+                f"BatchGetItem left {len(pending)} keys unprocessed after {retries} retries; "
+                f"these objects were not loaded: {_describe_all(unread)}",
+            )
 
     missing = [obj for ident, w in wanted.items() if ident not in found for obj in w.objects]
     if missing:
         raise MissingObjects(f"not found: {_describe_all(missing)}", missing)
+
+
+def _chunks(items: list[T], size: int) -> list[list[T]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def _pause(backoff: Backoff, retries: int, give_up: str) -> Plan[int]:
+    """Wait before retrying unprocessed work (the retry count after it), or raise
+    ``TransientError`` with ``give_up`` when the backoff has no attempt left."""
+    if retries >= backoff.attempts:
+        raise TransientError(give_up)
+    yield Sleep(backoff.delay(retries))
+    return retries + 1
 
 
 def _batch_get_params(chunk: list[_Wanted], consistent: bool) -> dict[str, Any]:
@@ -327,9 +340,7 @@ def _batch_write(writes: list[_Write], backoff: Backoff) -> Plan[None]:
     pending = list(last.values())
     retries = 0
     while pending:
-        chunks = [
-            pending[i : i + BATCH_WRITE_ITEMS] for i in range(0, len(pending), BATCH_WRITE_ITEMS)
-        ]
+        chunks = _chunks(pending, BATCH_WRITE_ITEMS)
         calls = tuple(Call("batch_write_item", _batch_write_params(c)) for c in chunks)
         results: list[Outcome] = yield Parallel(calls)
         retry: list[_Write] = []
@@ -350,13 +361,12 @@ def _batch_write(writes: list[_Write], backoff: Backoff) -> Plan[None]:
             raise failure
         pending = retry
         if pending:
-            if retries >= backoff.attempts:
-                raise TransientError(
-                    f"BatchWriteItem left {len(pending)} items unprocessed after {retries} "
-                    f"retries; these were not written: {_describe_all([w.obj for w in pending])}"
-                )
-            yield Sleep(backoff.delay(retries))
-            retries += 1
+            retries = yield from _pause(
+                backoff,
+                retries,
+                f"BatchWriteItem left {len(pending)} items unprocessed after {retries} "
+                f"retries; these were not written: {_describe_all([w.obj for w in pending])}",
+            )
 
 
 def _unprocessed(result: Response, chunk: list[_Write]) -> set[KeyId]:
