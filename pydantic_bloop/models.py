@@ -288,23 +288,17 @@ class ModelInfo:
                     pass  # rare (e.g. a number written as 1E+40): the general path decides
             values = self.values_from(item, self.fields.values())
             return self.model.model_validate(values, by_name=True)
-        obj = self.model.model_construct()
-        self.assign(obj, item, self.fields_named(projected), clear=True)
-        return obj
+        return self._partial_from(item, self.fields_named(projected))
 
-    def assign(
-        self,
-        obj: Base,
-        item: Mapping[str, AttributeValue],
-        fields: tuple[FieldSpec, ...],
-        *,
-        clear: bool = False,
-    ) -> None:
-        """Validate ``fields`` from ``item`` into ``obj`` in place (other fields untouched)."""
+    def _partial_from(
+        self, item: Mapping[str, AttributeValue], fields: tuple[FieldSpec, ...]
+    ) -> Base:
+        """An instance holding only ``fields``, each validated from ``item`` (the others stay
+        unloaded, so required fields outside a projection do not fail validation)."""
         values = self.values_from(item, fields)
-        if clear:
-            vars(obj).clear()
-            obj.__pydantic_fields_set__.clear()
+        obj = self.model.model_construct()
+        vars(obj).clear()  # model_construct filled in defaults: those fields were not loaded
+        obj.__pydantic_fields_set__.clear()
         validate = self.model.__pydantic_validator__.validate_assignment
         for spec in fields:
             if spec.name in values:
@@ -314,6 +308,7 @@ class ModelInfo:
                     f"{self.label}.{spec.name}: the stored item has no {spec.dynamo_name!r} "
                     "attribute and the field has no default"
                 )
+        return obj
 
 
 class _FieldDescriptor:
