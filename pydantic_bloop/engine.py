@@ -59,7 +59,6 @@ class Bindings:
 
     def __init__(self) -> None:
         self.tables: dict[type[Base], str] = {}
-        self.described: dict[str, dict[str, Any]] = {}
         self.lock = threading.RLock()
 
 
@@ -117,8 +116,7 @@ class EngineCore:
             if all(i.model in self._bindings.tables for i in infos):
                 continue  # bound before: nothing to ask DynamoDB
             _check_shared_keys(table, infos)
-            description = yield from tables.bind(infos, table, self.config.backoff)
-            self._bindings.described[table] = description
+            yield from tables.bind(infos, table, self.config.backoff)
             for info in infos:
                 self._bindings.tables[info.model] = table
 
