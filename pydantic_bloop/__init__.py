@@ -20,8 +20,9 @@ from .errors import (
 from .indexes import GlobalIndex, Index, LocalIndex
 from .markers import DynamoName, HashKey, RangeKey
 from .models import Base, BloopConfig
+from .paging import Page
 from .plans import Backoff
-from .query import Page, Query, Results
+from .query import Query, Results
 from .types import AsEpoch, register_type
 
 __all__ = [

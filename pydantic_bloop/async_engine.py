@@ -24,9 +24,10 @@ from .conditions import Condition
 from .engine import Bindings, EngineConfig, EngineCore, Persist
 from .indexes import Index
 from .models import Base
+from .paging import Cursor, Page, Progress, QueryState, count
 from .plans import Backoff, Call, Parallel, Plan, Response, Sleep
 from .plans import call as call_plan
-from .query import Cursor, Page, Progress, QueryBuilder, QueryState, count, target_state
+from .query import QueryBuilder, target_state
 
 if TYPE_CHECKING:
     from types_aiobotocore_dynamodb import DynamoDBClient as AsyncDynamoDBClient

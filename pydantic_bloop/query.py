@@ -2,8 +2,8 @@
 
 ``engine.query(Post.by_user).key(Post.user == uid).filter(...)`` returns a new builder at every
 step; the original is never changed. Building the request and reading responses is pure
-(:class:`Cursor`, :func:`count`); the engines only carry the calls (``Query`` iterates over the
-sync engine, ``AsyncQuery`` over the async one).
+(``Cursor`` and ``count`` in ``paging``); the engines only carry the calls (``Query`` iterates
+over the sync engine, ``AsyncQuery`` over the async one).
 
 Rules the builders enforce (``InvalidQuery``, before any request is sent):
 
@@ -26,25 +26,14 @@ Rules the builders enforce (``InvalidQuery``, before any request is sent):
 - ``limit(n)`` caps the items returned in all, across pages; ``page_size(n)`` is DynamoDB's
   ``Limit``: the items *evaluated* per request, before the filter.
 
-Resuming: ``Results.token`` (and ``Page.token``) is a URL-safe ``str`` naming the position after
-the last item handed out; ``q.resume(token)`` continues from there, on any engine and in any
-process, with no duplicate and no gap. The token holds the key values of that item (base64 of
-JSON; not encrypted, so treat it like the key itself). ``resume()`` refuses a token whose
-attributes are not the keys of the queried table or index, and a query refuses one from another
-partition (hash key value). A token is None once DynamoDB has said that nothing follows (no
-``LastEvaluatedKey``). When iteration stops exactly where a page ended, DynamoDB may not know
-that yet: the token is then a str, and resuming from it yields nothing more (and a None token).
+Resume tokens and paging: see ``pydantic_bloop.paging``.
 """
 
 from __future__ import annotations
 
-import base64
 import copy
-import json
-from collections import deque
-from collections.abc import Iterator
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Final, Generic, Protocol, Self, TypeVar, cast
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any, Generic, Protocol, Self, TypeVar, cast
 
 from .conditions import (
     And,
@@ -59,16 +48,25 @@ from .conditions import (
     KeyCondition,
     Not,
     Or,
-    Renderer,
     and_all,
 )
 from .errors import InvalidQuery, MissingObjects
-from .indexes import Index, IndexSpec
-from .models import Base, FieldSpec, ModelInfo, model_info
-from .plans import Call, Plan, Response
+from .indexes import Index
+from .models import Base, FieldSpec, model_info
+from .paging import (
+    Cursor,
+    Page,
+    Progress,
+    QueryState,
+    check_start,
+    count,
+    decode_token,
+    key_fields,
+    show_value,
+    target_label,
+)
+from .plans import Plan
 from .plans import call as call_plan
-from .tracking import remember, same, seen
-from .types import AttributeValue
 
 M = TypeVar("M", bound=Base)
 R = TypeVar("R")
@@ -82,31 +80,6 @@ class Executor(Protocol):
 
     def table_name(self, model: type[Base]) -> str: ...
     def run(self, plan: Plan[R]) -> R: ...
-
-
-@dataclass(frozen=True, slots=True)
-class QueryState:
-    info: ModelInfo
-    index: IndexSpec | None
-    scan: bool
-    key: Condition | None = None
-    filter: Condition | None = None
-    select: tuple[FieldSpec, ...] | None = None
-    consistent: bool = False
-    forward: bool = True
-    limit: int | None = None
-    page_size: int | None = None
-    segment: tuple[int, int] | None = None
-    start: dict[str, AttributeValue] | None = None
-    capacity: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Page(Generic[M]):
-    """One page of results, and the token that resumes after its last item (None: no more)."""
-
-    items: list[M]
-    token: str | None
 
 
 class QueryBuilder(Generic[M]):
@@ -124,7 +97,7 @@ class QueryBuilder(Generic[M]):
 
     def __repr__(self) -> str:
         kind = "scan" if self._state.scan else "query"
-        return f"<{type(self).__name__} {kind} {_where(self._state)}>"
+        return f"<{type(self).__name__} {kind} {target_label(self._state)}>"
 
     @property
     def model(self) -> type[M]:
@@ -166,12 +139,12 @@ class QueryBuilder(Generic[M]):
         s = self._state
         _check_columns(s, condition, "filter")
         if not s.scan:
-            keys = {f.name for f in _key_fields(s)}
+            keys = {f.name for f in key_fields(s)}
             named = sorted({c.field for c in condition.columns()} & keys)
             if named:
                 raise InvalidQuery(
-                    f"filter(): {', '.join(named)} is a key of {_where(s)}, which DynamoDB does "
-                    "not allow in a query's filter; put that condition in key()"
+                    f"filter(): {', '.join(named)} is a key of {target_label(s)}, which DynamoDB "
+                    "does not allow in a query's filter; put that condition in key()"
                 )
         return self._with(filter=and_all([s.filter, condition]))
 
@@ -191,7 +164,7 @@ class QueryBuilder(Generic[M]):
             outside = [f.name for f in specs if f.name not in s.index.projected]
             if outside:
                 raise InvalidQuery(
-                    f"select(): the global index {_where(s)} does not project "
+                    f"select(): the global index {target_label(s)} does not project "
                     f"{', '.join(outside)}; query the table, or load() the results"
                 )
         return self._with(select=tuple(specs))
@@ -249,11 +222,11 @@ class QueryBuilder(Generic[M]):
         if not isinstance(cast(object, token), str):
             raise InvalidQuery(f"resume() takes a token str (or None), not {token!r}")
         try:
-            start = _decode_token(token)
+            start = decode_token(token)
         except (ValueError, TypeError) as exc:
             raise InvalidQuery(f"resume(): not a token from this library ({exc})") from None
         if start is not None:
-            _check_start(self._state, start)
+            check_start(self._state, start)
         return self._with(start=start)
 
 
@@ -293,32 +266,6 @@ class Query(QueryBuilder[M]):
         return Page(items, results.token)
 
 
-class Progress(Generic[M]):
-    """What an iteration of a query has read so far (both engines' iterators have these)."""
-
-    _cursor: Cursor
-
-    @property
-    def token(self) -> str | None:
-        """Where ``resume()`` continues: after the last item handed out; None at the end."""
-        return self._cursor.token
-
-    @property
-    def count(self) -> int:
-        """Items handed out so far."""
-        return self._cursor.count
-
-    @property
-    def scanned(self) -> int:
-        """Items DynamoDB evaluated so far (before the filter)."""
-        return self._cursor.scanned
-
-    @property
-    def consumed(self) -> float:
-        """Capacity units consumed so far (0.0 unless ``consumed_capacity()`` asked for them)."""
-        return self._cursor.consumed
-
-
 class Results(Progress[M]):
     """The iterator of a sync query: pages on demand; ``token``, ``count``, ``scanned`` and
     ``consumed`` describe what has been read so far."""
@@ -353,201 +300,6 @@ class Results(Progress[M]):
 
 
 # -- the pure part -----------------------------------------------------------------------------
-
-
-class _End:
-    """The position after everything: DynamoDB returned no ``LastEvaluatedKey``."""
-
-    def __repr__(self) -> str:
-        return "END"
-
-
-END: Final = _End()
-Position = dict[str, AttributeValue] | None | _End  # None: the beginning
-
-
-class Cursor:
-    """Pages through a query: gives the next call, takes its response, hands out objects.
-
-    Knows nothing of transports; both engines drive it: ``next_call()`` (None when nothing more
-    is needed), ``accept(response)``, then ``pop()`` / ``drain()``. A driver may fetch ahead
-    (accept a page while items of the previous one are still buffered); ``token`` stays exact,
-    because every buffered item carries the position after it.
-    """
-
-    def __init__(self, state: QueryState, table: str) -> None:
-        _check_runnable(state)
-        self.state = state
-        self.params = _params(state, table)
-        self.projected = _projected(state)
-        self.start = state.start  # the ExclusiveStartKey of the next request
-        self.done = False  # DynamoDB has no more pages
-        self.remaining = state.limit
-        # (item, position after it: the item's own key, or the page's end for its last item).
-        # Objects are built as they are handed out, so taking the first few results of a 1 MB
-        # page does not validate thousands of them.
-        self.buffer: deque[tuple[dict[str, AttributeValue], Position]] = deque()
-        self.position: Position = state.start  # after the last item handed out
-        self.count = 0
-        self.scanned = 0
-        self.consumed = 0.0
-        self._token_fields = _resume_fields(state)
-
-    def page_done(self) -> bool:
-        """Nothing of the current page is left to hand out (``take_page`` fetches the next)."""
-        return not self.buffer or self.remaining == 0
-
-    def next_call(self) -> Call | None:
-        """The next request, or None when DynamoDB has no more or the limit is met."""
-        if self.done:
-            return None
-        needed = None if self.remaining is None else self.remaining - len(self.buffer)
-        if needed is not None and needed <= 0:
-            return None
-        params = dict(self.params)
-        if self.start is not None:
-            params["ExclusiveStartKey"] = self.start
-        limit = self.state.page_size
-        if needed is not None and self.state.filter is None:
-            # without a filter every item evaluated is returned: ask for no more than needed
-            limit = min(limit or needed, needed)
-        if limit is not None:
-            params["Limit"] = limit
-        return Call("scan" if self.state.scan else "query", params)
-
-    def accept(self, response: Response) -> None:
-        """Take the response to the last ``next_call()``."""
-        end: dict[str, AttributeValue] | None = response.get("LastEvaluatedKey") or None
-        page_end: Position = END if end is None else end
-        items: list[dict[str, AttributeValue]] = response.get("Items", [])
-        for i, item in enumerate(items):
-            after = page_end if i == len(items) - 1 else self._key_of(item)
-            self.buffer.append((item, after))
-        if not items:
-            # nothing to hand out: the position moves with the page, or with the last buffered
-            # item when a driver fetched ahead
-            if self.buffer:
-                item, _ = self.buffer.pop()
-                self.buffer.append((item, page_end))
-            else:
-                self.position = page_end
-        self.scanned += int(response.get("ScannedCount", 0))
-        capacity = response.get("ConsumedCapacity")
-        if capacity:
-            self.consumed += float(capacity.get("CapacityUnits", 0))
-        self.start = end
-        self.done = end is None
-
-    def pop(self) -> Base | None:
-        """The next object, or None when the buffer is empty or the limit is met."""
-        if not self.buffer or self.remaining == 0:
-            return None
-        item, position = self.buffer[0]
-        info, projected = self.state.info, self.projected
-        obj = info.instance_from(item, projected)  # may raise: then the item stays ahead
-        remember(obj, seen(info, item, projected, obj))
-        self.buffer.popleft()
-        self.position = position
-        self.count += 1
-        if self.remaining is not None:
-            self.remaining -= 1
-        return obj
-
-    def drain(self) -> Iterator[Base]:
-        """Pop every buffered object (within the limit)."""
-        while (obj := self.pop()) is not None:
-            yield obj
-
-    @property
-    def token(self) -> str | None:
-        """Where to resume: after the last item handed out; None when DynamoDB said that
-        nothing is left after it."""
-        position = self.position
-        if isinstance(position, _End):
-            return None
-        return _encode_token(position or {})
-
-    def _key_of(self, item: dict[str, AttributeValue]) -> dict[str, AttributeValue]:
-        return {name: item[name] for name in self._token_fields}
-
-
-def count(state: QueryState, table: str) -> Plan[int]:
-    """Sum ``Count`` over every page of a ``Select=COUNT`` request (``page_size`` applies; with
-    a limit, counting stops once it is reached)."""
-    _check_runnable(state)
-    # no ProjectionExpression: its names would be unused placeholders, which DynamoDB refuses
-    params = _params(replace(state, select=None), table)
-    params["Select"] = "COUNT"
-    total = 0
-    start = state.start
-    while True:
-        request = dict(params)
-        if start is not None:
-            request["ExclusiveStartKey"] = start
-        limit = state.page_size
-        if state.limit is not None and state.filter is None:
-            limit = min(limit or state.limit - total, state.limit - total)
-        if limit is not None:
-            request["Limit"] = limit
-        response: Response = yield Call("scan" if state.scan else "query", request)
-        total += int(response.get("Count", 0))
-        start = response.get("LastEvaluatedKey") or None
-        if start is None or (state.limit is not None and total >= state.limit):
-            break
-    return min(total, state.limit) if state.limit is not None else total
-
-
-def _params(state: QueryState, table: str) -> dict[str, Any]:
-    r = Renderer()
-    params: dict[str, Any] = {"TableName": table}
-    if state.index is not None:
-        params["IndexName"] = state.index.name
-    if state.key is not None:
-        params["KeyConditionExpression"] = r.condition(state.key)
-    if state.filter is not None:
-        params["FilterExpression"] = r.condition(state.filter)
-    if state.select is not None:
-        fields = {f.name: f for f in (*state.select, *_key_fields(state), *state.info.keys)}
-        params["ProjectionExpression"] = r.projection([(f.dynamo_name,) for f in fields.values()])
-    if state.consistent:
-        params["ConsistentRead"] = True
-    if not state.scan and not state.forward:
-        params["ScanIndexForward"] = False
-    if state.segment is not None:
-        params["Segment"], params["TotalSegments"] = state.segment
-    if state.capacity:
-        params["ReturnConsumedCapacity"] = "TOTAL"
-    return r.into(params)
-
-
-def _projected(state: QueryState) -> frozenset[str] | None:
-    """The fields results carry; None when they are whole objects."""
-    if state.select is not None:
-        names = {f.name for f in (*state.select, *_key_fields(state), *state.info.keys)}
-    elif state.index is not None:
-        names = set(state.index.projected)
-    else:
-        return None
-    return None if len(names) == len(state.info.fields) else frozenset(names)
-
-
-def _key_fields(state: QueryState) -> tuple[FieldSpec, ...]:
-    """The key fields of what is queried: the index's, or the table's."""
-    if state.index is not None:
-        return tuple(f for f in (state.index.hash_key, state.index.range_key) if f is not None)
-    return tuple(state.info.keys)
-
-
-def _resume_fields(state: QueryState) -> tuple[str, ...]:
-    """The attributes of an ExclusiveStartKey: the index's keys and the table's, each once."""
-    names = (f.dynamo_name for f in (*_key_fields(state), *state.info.keys))
-    return tuple(dict.fromkeys(names))
-
-
-def _where(state: QueryState) -> str:
-    return f"{state.info.label}.{state.index.name}" if state.index else state.info.label
-
-
 def _is_int(n: object) -> bool:
     return isinstance(n, int) and not isinstance(n, bool)
 
@@ -576,9 +328,9 @@ def _check_key(state: QueryState, condition: KeyCondition) -> None:
     if not isinstance(cast(object, condition), Condition):
         raise InvalidQuery(f"key() takes a condition such as Post.forum == 'x', not {condition!r}")
     _check_columns(state, condition, "key")
-    fields = _key_fields(state)
+    fields = key_fields(state)
     hash_key, range_key = fields[0], (fields[1] if len(fields) > 1 else None)
-    where = _where(state)
+    where = target_label(state)
     parts = condition.parts if isinstance(condition, And) else (condition,)
     hash_ok = False
     range_seen = False
@@ -621,15 +373,9 @@ def _check_key(state: QueryState, condition: KeyCondition) -> None:
         raise InvalidQuery(f"key(): a query on {where} needs {hash_key.name} == value")
 
 
-def _show_value(v: AttributeValue | Column[Any] | None) -> str:
-    if v is None:
-        return "nothing"
-    return v.label if isinstance(v, Column) else repr(next(iter(v.values())))
-
-
 def _show(condition: Condition) -> str:
     """A condition as the user wrote it (``Post.id != 'x'``), for error messages."""
-    value = _show_value
+    value = show_value
     c = condition
     if isinstance(c, Comparison):
         op = {"=": "==", "<>": "!="}.get(c.op, c.op)
@@ -650,73 +396,6 @@ def _show(condition: Condition) -> str:
     if isinstance(c, Not):
         return f"~{_show(c.part)}"
     return repr(c)
-
-
-def _check_runnable(state: QueryState) -> None:
-    if state.consistent and state.index is not None and state.index.kind == "global":
-        raise InvalidQuery(
-            f"consistent(): {_where(state)} is a global index, which DynamoDB reads only "
-            "eventually consistently; drop consistent() or query the table"
-        )
-    if not state.scan and state.key is None:
-        fields = _key_fields(state)
-        raise InvalidQuery(
-            f"a query of {_where(state)} needs a key condition: add "
-            f".key({state.info.label}.{fields[0].name} == ...), or use scan()"
-        )
-    if state.start is not None and state.key is not None:
-        # a token from another partition would make DynamoDB fail, or (moto) silently skip
-        hash_key = _key_fields(state)[0]
-        parts = state.key.parts if isinstance(state.key, And) else (state.key,)
-        for part in parts:
-            if isinstance(part, Comparison) and part.column.field == hash_key.name:
-                resumed = state.start.get(hash_key.dynamo_name)
-                if not isinstance(part.operand, Column) and not same(resumed, part.operand):
-                    raise InvalidQuery(
-                        f"resume(): the token is from a query of {hash_key.name} == "
-                        f"{_show_value(resumed)}, not of {_show(part)}"
-                    )
-
-
-def _check_start(state: QueryState, start: dict[str, AttributeValue]) -> None:
-    """A resumed position must be a key of what is queried, each value of its key type."""
-    specs = {f.dynamo_name: f for f in (*_key_fields(state), *state.info.keys)}
-    if set(start) != set(specs):
-        raise InvalidQuery(
-            f"resume(): the token is not from a query of {_where(state)}: it holds "
-            f"{', '.join(sorted(start)) or 'nothing'}, a position there holds "
-            f"{', '.join(sorted(specs))}"
-        )
-    for name, value in start.items():
-        kind = specs[name].codec.dynamo_type or "S"  # keys are S, N or B (checked at class)
-        inner = value.get(kind) if isinstance(cast(object, value), dict) else None
-        if len(value) != 1 or not isinstance(inner, bytes if kind == "B" else str):
-            raise InvalidQuery(f"resume(): the token's {name} is not a {kind} value: {value!r}")
-
-
-def _encode_token(key: dict[str, AttributeValue]) -> str:
-    raw = json.dumps(key, default=_bytes_to_json, separators=(",", ":"), sort_keys=True)
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def _decode_token(token: str) -> dict[str, AttributeValue] | None:
-    raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-    key = json.loads(raw, object_hook=_json_to_bytes)
-    if not isinstance(key, dict):
-        raise ValueError("token does not hold a key")
-    return cast(dict[str, AttributeValue], key) or None
-
-
-def _bytes_to_json(value: object) -> object:
-    if isinstance(value, bytes):
-        return {"__b64__": base64.b64encode(value).decode()}
-    raise TypeError(f"cannot encode {value!r} in a token")
-
-
-def _json_to_bytes(obj: dict[str, Any]) -> Any:
-    if set(obj) == {"__b64__"}:
-        return base64.b64decode(obj["__b64__"])
-    return obj
 
 
 def target_state(target: type[Base] | Index[Any], *, scan: bool) -> QueryState:

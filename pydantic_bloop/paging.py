@@ -1,0 +1,352 @@
+"""The I/O-free half of queries and scans: their state, the request they send, the cursor that
+pages through responses, ``count()``, and resume tokens.
+
+Both engines drive a :class:`Cursor`: ``next_call()`` gives the request, ``accept(response)``
+takes the answer, ``pop()`` hands out objects. Nothing here performs I/O.
+
+Resuming: ``Results.token`` (and ``Page.token``) is a URL-safe ``str`` naming the position after
+the last item handed out; ``q.resume(token)`` continues from there, on any engine and in any
+process, with no duplicate and no gap. The token holds the key values of that item (base64 of
+JSON; not encrypted, so treat it like the key itself). ``resume()`` refuses a token whose
+attributes are not the keys of the queried table or index, and a query refuses one from another
+partition (hash key value). A token is None once DynamoDB has said that nothing follows (no
+``LastEvaluatedKey``). When iteration stops exactly where a page ended, DynamoDB may not know
+that yet: the token is then a str, and resuming from it yields nothing more (and a None token).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from typing import Any, Final, Generic, TypeVar, cast
+
+from .conditions import And, Column, Comparison, Condition, Renderer
+from .errors import InvalidQuery
+from .indexes import IndexSpec
+from .models import Base, FieldSpec, ModelInfo
+from .plans import Call, Plan, Response
+from .tracking import remember, same, seen
+from .types import AttributeValue
+
+M = TypeVar("M", bound=Base)
+
+
+@dataclass(frozen=True, slots=True)
+class QueryState:
+    info: ModelInfo
+    index: IndexSpec | None
+    scan: bool
+    key: Condition | None = None
+    filter: Condition | None = None
+    select: tuple[FieldSpec, ...] | None = None
+    consistent: bool = False
+    forward: bool = True
+    limit: int | None = None
+    page_size: int | None = None
+    segment: tuple[int, int] | None = None
+    start: dict[str, AttributeValue] | None = None
+    capacity: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[M]):
+    """One page of results, and the token that resumes after its last item (None: no more)."""
+
+    items: list[M]
+    token: str | None
+
+
+class Progress(Generic[M]):
+    """What an iteration of a query has read so far (both engines' iterators have these)."""
+
+    _cursor: Cursor
+
+    @property
+    def token(self) -> str | None:
+        """Where ``resume()`` continues: after the last item handed out; None at the end."""
+        return self._cursor.token
+
+    @property
+    def count(self) -> int:
+        """Items handed out so far."""
+        return self._cursor.count
+
+    @property
+    def scanned(self) -> int:
+        """Items DynamoDB evaluated so far (before the filter)."""
+        return self._cursor.scanned
+
+    @property
+    def consumed(self) -> float:
+        """Capacity units consumed so far (0.0 unless ``consumed_capacity()`` asked for them)."""
+        return self._cursor.consumed
+
+
+class _End:
+    """The position after everything: DynamoDB returned no ``LastEvaluatedKey``."""
+
+    def __repr__(self) -> str:
+        return "END"
+
+
+END: Final = _End()
+Position = dict[str, AttributeValue] | None | _End  # None: the beginning
+
+
+class Cursor:
+    """Pages through a query: gives the next call, takes its response, hands out objects.
+
+    Knows nothing of transports; both engines drive it: ``next_call()`` (None when nothing more
+    is needed), ``accept(response)``, then ``pop()`` / ``drain()``. A driver may fetch ahead
+    (accept a page while items of the previous one are still buffered); ``token`` stays exact,
+    because every buffered item carries the position after it.
+    """
+
+    def __init__(self, state: QueryState, table: str) -> None:
+        check_runnable(state)
+        self.state = state
+        self.params = request_params(state, table)
+        self.projected = projected_fields(state)
+        self.start = state.start  # the ExclusiveStartKey of the next request
+        self.done = False  # DynamoDB has no more pages
+        self.remaining = state.limit
+        # (item, position after it: the item's own key, or the page's end for its last item).
+        # Objects are built as they are handed out, so taking the first few results of a 1 MB
+        # page does not validate thousands of them.
+        self.buffer: deque[tuple[dict[str, AttributeValue], Position]] = deque()
+        self.position: Position = state.start  # after the last item handed out
+        self.count = 0
+        self.scanned = 0
+        self.consumed = 0.0
+        self._token_fields = resume_fields(state)
+
+    def page_done(self) -> bool:
+        """Nothing of the current page is left to hand out (``take_page`` fetches the next)."""
+        return not self.buffer or self.remaining == 0
+
+    def next_call(self) -> Call | None:
+        """The next request, or None when DynamoDB has no more or the limit is met."""
+        if self.done:
+            return None
+        needed = None if self.remaining is None else self.remaining - len(self.buffer)
+        if needed is not None and needed <= 0:
+            return None
+        params = dict(self.params)
+        if self.start is not None:
+            params["ExclusiveStartKey"] = self.start
+        limit = self.state.page_size
+        if needed is not None and self.state.filter is None:
+            # without a filter every item evaluated is returned: ask for no more than needed
+            limit = min(limit or needed, needed)
+        if limit is not None:
+            params["Limit"] = limit
+        return Call("scan" if self.state.scan else "query", params)
+
+    def accept(self, response: Response) -> None:
+        """Take the response to the last ``next_call()``."""
+        end: dict[str, AttributeValue] | None = response.get("LastEvaluatedKey") or None
+        page_end: Position = END if end is None else end
+        items: list[dict[str, AttributeValue]] = response.get("Items", [])
+        for i, item in enumerate(items):
+            after = page_end if i == len(items) - 1 else self._key_of(item)
+            self.buffer.append((item, after))
+        if not items:
+            # nothing to hand out: the position moves with the page, or with the last buffered
+            # item when a driver fetched ahead
+            if self.buffer:
+                item, _ = self.buffer.pop()
+                self.buffer.append((item, page_end))
+            else:
+                self.position = page_end
+        self.scanned += int(response.get("ScannedCount", 0))
+        capacity = response.get("ConsumedCapacity")
+        if capacity:
+            self.consumed += float(capacity.get("CapacityUnits", 0))
+        self.start = end
+        self.done = end is None
+
+    def pop(self) -> Base | None:
+        """The next object, or None when the buffer is empty or the limit is met."""
+        if not self.buffer or self.remaining == 0:
+            return None
+        item, position = self.buffer[0]
+        info, projected = self.state.info, self.projected
+        obj = info.instance_from(item, projected)  # may raise: then the item stays ahead
+        remember(obj, seen(info, item, projected, obj))
+        self.buffer.popleft()
+        self.position = position
+        self.count += 1
+        if self.remaining is not None:
+            self.remaining -= 1
+        return obj
+
+    def drain(self) -> Iterator[Base]:
+        """Pop every buffered object (within the limit)."""
+        while (obj := self.pop()) is not None:
+            yield obj
+
+    @property
+    def token(self) -> str | None:
+        """Where to resume: after the last item handed out; None when DynamoDB said that
+        nothing is left after it."""
+        position = self.position
+        if isinstance(position, _End):
+            return None
+        return encode_token(position or {})
+
+    def _key_of(self, item: dict[str, AttributeValue]) -> dict[str, AttributeValue]:
+        return {name: item[name] for name in self._token_fields}
+
+
+def count(state: QueryState, table: str) -> Plan[int]:
+    """Sum ``Count`` over every page of a ``Select=COUNT`` request (``page_size`` applies; with
+    a limit, counting stops once it is reached)."""
+    check_runnable(state)
+    # no ProjectionExpression: its names would be unused placeholders, which DynamoDB refuses
+    params = request_params(replace(state, select=None), table)
+    params["Select"] = "COUNT"
+    total = 0
+    start = state.start
+    while True:
+        request = dict(params)
+        if start is not None:
+            request["ExclusiveStartKey"] = start
+        limit = state.page_size
+        if state.limit is not None and state.filter is None:
+            limit = min(limit or state.limit - total, state.limit - total)
+        if limit is not None:
+            request["Limit"] = limit
+        response: Response = yield Call("scan" if state.scan else "query", request)
+        total += int(response.get("Count", 0))
+        start = response.get("LastEvaluatedKey") or None
+        if start is None or (state.limit is not None and total >= state.limit):
+            break
+    return min(total, state.limit) if state.limit is not None else total
+
+
+def request_params(state: QueryState, table: str) -> dict[str, Any]:
+    r = Renderer()
+    params: dict[str, Any] = {"TableName": table}
+    if state.index is not None:
+        params["IndexName"] = state.index.name
+    if state.key is not None:
+        params["KeyConditionExpression"] = r.condition(state.key)
+    if state.filter is not None:
+        params["FilterExpression"] = r.condition(state.filter)
+    if state.select is not None:
+        fields = {f.name: f for f in (*state.select, *key_fields(state), *state.info.keys)}
+        params["ProjectionExpression"] = r.projection([(f.dynamo_name,) for f in fields.values()])
+    if state.consistent:
+        params["ConsistentRead"] = True
+    if not state.scan and not state.forward:
+        params["ScanIndexForward"] = False
+    if state.segment is not None:
+        params["Segment"], params["TotalSegments"] = state.segment
+    if state.capacity:
+        params["ReturnConsumedCapacity"] = "TOTAL"
+    return r.into(params)
+
+
+def projected_fields(state: QueryState) -> frozenset[str] | None:
+    """The fields results carry; None when they are whole objects."""
+    if state.select is not None:
+        names = {f.name for f in (*state.select, *key_fields(state), *state.info.keys)}
+    elif state.index is not None:
+        names = set(state.index.projected)
+    else:
+        return None
+    return None if len(names) == len(state.info.fields) else frozenset(names)
+
+
+def key_fields(state: QueryState) -> tuple[FieldSpec, ...]:
+    """The key fields of what is queried: the index's, or the table's."""
+    if state.index is not None:
+        return tuple(f for f in (state.index.hash_key, state.index.range_key) if f is not None)
+    return tuple(state.info.keys)
+
+
+def resume_fields(state: QueryState) -> tuple[str, ...]:
+    """The attributes of an ExclusiveStartKey: the index's keys and the table's, each once."""
+    names = (f.dynamo_name for f in (*key_fields(state), *state.info.keys))
+    return tuple(dict.fromkeys(names))
+
+
+def target_label(state: QueryState) -> str:
+    return f"{state.info.label}.{state.index.name}" if state.index else state.info.label
+
+
+def show_value(v: AttributeValue | Column[Any] | None) -> str:
+    if v is None:
+        return "nothing"
+    return v.label if isinstance(v, Column) else repr(next(iter(v.values())))
+
+
+def check_runnable(state: QueryState) -> None:
+    if state.consistent and state.index is not None and state.index.kind == "global":
+        raise InvalidQuery(
+            f"consistent(): {target_label(state)} is a global index, which DynamoDB reads only "
+            "eventually consistently; drop consistent() or query the table"
+        )
+    if not state.scan and state.key is None:
+        fields = key_fields(state)
+        raise InvalidQuery(
+            f"a query of {target_label(state)} needs a key condition: add "
+            f".key({state.info.label}.{fields[0].name} == ...), or use scan()"
+        )
+    if state.start is not None and state.key is not None:
+        # a token from another partition would make DynamoDB fail, or (moto) silently skip
+        hash_key = key_fields(state)[0]
+        parts = state.key.parts if isinstance(state.key, And) else (state.key,)
+        for part in parts:
+            if isinstance(part, Comparison) and part.column.field == hash_key.name:
+                resumed = state.start.get(hash_key.dynamo_name)
+                if not isinstance(part.operand, Column) and not same(resumed, part.operand):
+                    raise InvalidQuery(
+                        f"resume(): the token is from a query of {hash_key.name} == "
+                        f"{show_value(resumed)}, not of {part.column.label} == "
+                        f"{show_value(part.operand)}"
+                    )
+
+
+def check_start(state: QueryState, start: dict[str, AttributeValue]) -> None:
+    """A resumed position must be a key of what is queried, each value of its key type."""
+    specs = {f.dynamo_name: f for f in (*key_fields(state), *state.info.keys)}
+    if set(start) != set(specs):
+        raise InvalidQuery(
+            f"resume(): the token is not from a query of {target_label(state)}: it holds "
+            f"{', '.join(sorted(start)) or 'nothing'}, a position there holds "
+            f"{', '.join(sorted(specs))}"
+        )
+    for name, value in start.items():
+        kind = specs[name].codec.dynamo_type or "S"  # keys are S, N or B (checked at class)
+        inner = value.get(kind) if isinstance(cast(object, value), dict) else None
+        if len(value) != 1 or not isinstance(inner, bytes if kind == "B" else str):
+            raise InvalidQuery(f"resume(): the token's {name} is not a {kind} value: {value!r}")
+
+
+def encode_token(key: dict[str, AttributeValue]) -> str:
+    raw = json.dumps(key, default=_bytes_to_json, separators=(",", ":"), sort_keys=True)
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_token(token: str) -> dict[str, AttributeValue] | None:
+    raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+    key = json.loads(raw, object_hook=_json_to_bytes)
+    if not isinstance(key, dict):
+        raise ValueError("token does not hold a key")
+    return cast(dict[str, AttributeValue], key) or None
+
+
+def _bytes_to_json(value: object) -> object:
+    if isinstance(value, bytes):
+        return {"__b64__": base64.b64encode(value).decode()}
+    raise TypeError(f"cannot encode {value!r} in a token")
+
+
+def _json_to_bytes(obj: dict[str, Any]) -> Any:
+    if set(obj) == {"__b64__"}:
+        return base64.b64decode(obj["__b64__"])
+    return obj
