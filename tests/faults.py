@@ -5,6 +5,9 @@
   runs short of capacity.
 * :class:`Throttled` answers the first attempts of an operation with DynamoDB's throttling error
   before they leave the client, so that botocore's own retry handler deals with them.
+* :class:`LostResponse` delivers the first attempts of an operation to the server, which applies
+  them, and then loses the server's answer (the connection closes), so that botocore retries a
+  request that already took effect.
 
 Both are context managers that register their handlers on the client and remove them on exit.
 """
@@ -12,14 +15,17 @@ Both are context managers that register their handlers on the client and remove 
 from __future__ import annotations
 
 import copy
+import http.client
 import json
 import threading
+import urllib.parse
 from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import Any, Literal, Self
 
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from botocore.compat import HTTPHeaders
+from botocore.exceptions import ConnectionClosedError
 from mypy_boto3_dynamodb import DynamoDBClient
 
 BatchOperation = Literal["BatchWriteItem", "BatchGetItem"]
@@ -193,6 +199,66 @@ class Throttled:
         }
         headers = {"Content-Type": "application/x-amz-json-1.0"}
         return _response(request.url, 400, headers, json.dumps(body).encode())
+
+
+class LostResponse:
+    """The first ``times`` attempts of ``operation`` reach the server, which applies them; their
+    responses are then lost: the client sees the connection close, as when a network fails
+    after DynamoDB did the work, and botocore's retry handler sends the request again.
+
+    Made in ``before-send``: the prepared request (signed, its body final) is sent to the server
+    here over a fresh HTTP connection, the answer is kept in ``lost`` (status, body) and
+    ``ConnectionClosedError`` is raised in its place. ``bodies`` holds the JSON body of every
+    attempt, delivered or not, so a test can compare what the retries sent.
+    """
+
+    def __init__(self, client: DynamoDBClient, operation: str, times: int = 1) -> None:
+        self.client = client
+        self.event = f"before-send.dynamodb.{operation}"
+        self.times = times
+        self.bodies: list[dict[str, Any]] = []
+        self.lost: list[tuple[int, dict[str, Any]]] = []
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> Self:
+        self.client.meta.events.register(self.event, self._handler)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.client.meta.events.unregister(self.event, self._handler)
+
+    @property
+    def _handler(self) -> Callable[..., Any]:
+        return self._send
+
+    def _send(self, request: AWSPreparedRequest, **_: Any) -> None:
+        body: Any = request.body
+        data = body.encode() if isinstance(body, str) else bytes(body or b"")
+        with self._lock:
+            self.bodies.append(json.loads(data or b"{}"))
+            if len(self.lost) >= self.times:
+                return None  # botocore sends this attempt itself
+            status, answer = _deliver(request.url, dict(request.headers.items()), data)
+            self.lost.append((status, json.loads(answer or b"{}")))
+        raise ConnectionClosedError(endpoint_url=request.url)
+
+
+def _deliver(url: str, headers: dict[str, Any], body: bytes) -> tuple[int, bytes]:
+    """POST ``body`` to ``url`` with ``headers`` (already signed) and return the answer."""
+    parts = urllib.parse.urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=30)
+    try:
+        plain = {k: v.decode() if isinstance(v, bytes) else str(v) for k, v in headers.items()}
+        connection.request("POST", parts.path or "/", body=body, headers=plain)
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
 
 
 class _Raw:
