@@ -131,10 +131,11 @@ class AsyncEngine(EngineCore):
         """The object with this key, or ``MissingObjects``."""
         return await self.run(self._get_plan(model, consistent, key))
 
-    async def load(self, *objs: Base, consistent: bool = False) -> None:
-        """Refresh ``objs`` in place (batched); ``MissingObjects`` lists any not found."""
+    async def load(self, *objs: Base, consistent: bool = False, transaction: bool = False) -> None:
+        """Refresh ``objs`` in place (batched); ``MissingObjects`` lists any not found.
+        ``transaction=True``: one ``TransactGetItems``, see ``Engine.load``."""
         if objs:
-            await self.run(self._load_plan(objs, consistent))
+            await self.run(self._load_plan(objs, consistent, transaction))
 
     async def save(self, *objs: Base, condition: Condition | None = None) -> None:
         """Store ``objs``; see ``Engine.save``."""

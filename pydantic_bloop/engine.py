@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar, overload
 
-from . import operations, tables
+from . import operations, tables, transactions
 from .conditions import Condition
 from .errors import InvalidModel, UnboundModel
 from .indexes import Index
@@ -127,7 +127,9 @@ class EngineCore:
         assert isinstance(obj, model)
         return obj
 
-    def _load_plan(self, objs: Sequence[Base], consistent: bool) -> Plan[None]:
+    def _load_plan(self, objs: Sequence[Base], consistent: bool, transaction: bool) -> Plan[None]:
+        if transaction:
+            return transactions.load(objs, self.table_name, self.config.backoff)
         return operations.load(objs, self.table_name, consistent, self.config.backoff)
 
     def _save_plan(self, objs: Sequence[Base], condition: Condition | None) -> Plan[None]:
@@ -202,11 +204,12 @@ class Engine(EngineCore):
         ``MissingObjects``."""
         return self.run(self._get_plan(model, consistent, key))
 
-    def load(self, *objs: Base, consistent: bool = False) -> None:
+    def load(self, *objs: Base, consistent: bool = False, transaction: bool = False) -> None:
         """Refresh ``objs`` in place from DynamoDB (batched); ``MissingObjects`` lists any not
-        found, after every found one was loaded."""
+        found, after every found one was loaded. ``transaction=True`` reads them all in one
+        ``TransactGetItems`` (at most 100 items), a single consistent view of every item."""
         if objs:
-            self.run(self._load_plan(objs, consistent))
+            self.run(self._load_plan(objs, consistent, transaction))
 
     def save(self, *objs: Base, condition: Condition | None = None) -> None:
         """Store ``objs``: UpdateItem of what changed (``persist="update"``) or PutItem of the

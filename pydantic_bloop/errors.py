@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -66,9 +67,44 @@ class ConstraintViolation(BloopError):
         super().__init__(message)
 
 
+class InvalidTransaction(BloopError, ValueError):
+    """A transaction breaks one of DynamoDB's limits (refused before anything is sent)."""
+
+
 class TransientError(BloopError):
     """Unprocessed batch work could not be finished within the retry budget."""
 
 
 class TableNotActive(BloopError, TimeoutError):
     """``bind`` waited its time limit for a table (or its indexes) to become ACTIVE."""
+
+
+@dataclass(frozen=True, slots=True)
+class CancellationReason:
+    """Why DynamoDB canceled one item of a transaction.
+
+    ``obj`` is the object the item was for; ``code`` DynamoDB's reason code
+    (``"ConditionalCheckFailed"``, ``"TransactionConflict"``, ...; None for an item that did not
+    fail); ``item`` the stored item when DynamoDB returned it (the write asked for it);
+    ``message`` DynamoDB's message, if any."""
+
+    obj: object
+    code: str | None
+    item: Mapping[str, Any] | None = None
+    message: str | None = None
+
+
+class TransactionCanceled(BloopError):
+    """DynamoDB canceled a transaction: nothing of it was written (or read).
+
+    ``reasons`` has one :class:`CancellationReason` per item, in the order the items were added,
+    also for the items that did not fail (their ``code`` is None)."""
+
+    def __init__(self, message: str, reasons: Sequence[CancellationReason] = ()) -> None:
+        self.reasons = list(reasons)
+        super().__init__(message)
+
+    @property
+    def failed(self) -> list[CancellationReason]:
+        """The reasons of the items that failed (``code`` is not None)."""
+        return [r for r in self.reasons if r.code is not None]
