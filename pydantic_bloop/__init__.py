@@ -26,6 +26,7 @@ from .models import Base, BloopConfig
 from .paging import Page
 from .plans import Backoff
 from .query import Query, Results
+from .streams import Change, Changes, InvalidRecords, RecordError, StreamError, parse_changes
 from .types import AsEpoch, register_type
 
 __all__ = [
@@ -38,6 +39,8 @@ __all__ = [
     "BloopConfig",
     "BloopError",
     "CancellationReason",
+    "Change",
+    "Changes",
     "Column",
     "Condition",
     "ConstraintViolation",
@@ -50,6 +53,7 @@ __all__ = [
     "InvalidCondition",
     "InvalidModel",
     "InvalidQuery",
+    "InvalidRecords",
     "InvalidTransaction",
     "InvalidValue",
     "KeyCondition",
@@ -58,7 +62,9 @@ __all__ = [
     "Page",
     "Query",
     "RangeKey",
+    "RecordError",
     "Results",
+    "StreamError",
     "TableMismatch",
     "TableNotActive",
     "TransactionCanceled",
@@ -66,5 +72,6 @@ __all__ = [
     "UnboundModel",
     "UnloadedField",
     "col",
+    "parse_changes",
     "register_type",
 ]

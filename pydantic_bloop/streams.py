@@ -1,0 +1,597 @@
+"""Stream records as typed changes: DynamoDB Streams records read into model instances.
+
+Pure functions, no engine and no client: :func:`parse_changes` takes what a Lambda function
+receives (a DynamoDB stream event, an EventBridge pipe batch, a Kinesis Data Streams event for
+DynamoDB) and the models of the table, and returns a :class:`Change` per record. The stream
+reader (:mod:`pydantic_bloop.stream_reader`) reads GetRecords responses with the same code.
+
+The envelopes differ only in where the record sits and how some values are spelt: in JSON
+events binary values (``B``, ``BS``, also inside lists and maps) are base64 text, the time is
+epoch seconds (Kinesis: milliseconds); GetRecords through botocore gives bytes and datetimes.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any, Generic, Literal, TypeVar, cast, overload
+
+from pydantic import ValidationError
+
+from .errors import BloopError, InvalidModel
+from .models import Base, ModelInfo, StreamView, model_info
+from .tracking import remember, same, seen
+from .types import AttributeValue
+
+M = TypeVar("M", bound=Base)
+M1 = TypeVar("M1", bound=Base)
+M2 = TypeVar("M2", bound=Base)
+M3 = TypeVar("M3", bound=Base)
+M4 = TypeVar("M4", bound=Base)
+
+Kind = Literal["insert", "modify", "remove"]
+Image = dict[str, AttributeValue]
+#: Tells the models of one table apart: given a record's image (the new one, else the old one,
+#: else only its keys), the model it stores, or None for a record of no known model.
+Match = Callable[[Mapping[str, AttributeValue]], type[Base] | None]
+OnError = Literal["raise", "collect"]
+
+_KINDS: dict[str, Kind] = {"INSERT": "insert", "MODIFY": "modify", "REMOVE": "remove"}
+_VIEWS: dict[str, StreamView] = {
+    "KEYS_ONLY": "keys_only",
+    "NEW_IMAGE": "new_image",
+    "OLD_IMAGE": "old_image",
+    "NEW_AND_OLD_IMAGES": "new_and_old_images",
+}
+_TTL_PRINCIPAL = "dynamodb.amazonaws.com"
+
+
+class StreamError(BloopError):
+    """A stream record or change cannot give what was asked of it."""
+
+
+class RecordError(StreamError):
+    """One stream record that could not become a change: it matches no model, or its image does
+    not validate. Names the table, the key and the fields at fault."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        table: str | None,
+        stored_key: Mapping[str, AttributeValue],
+        sequence_number: str | None,
+        model: type[Base] | None,
+        fields: Sequence[str] = (),
+        record: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.table = table
+        self.stored_key = dict(stored_key)
+        self.sequence_number = sequence_number
+        self.model = model  # None: no model matched the record
+        self.fields = tuple(fields)
+        self.record = record
+        super().__init__(message)
+
+
+class InvalidRecords(StreamError):
+    """Some records of a batch failed (``errors``), after every other one was read
+    (``changes``): nothing read is lost by raising."""
+
+    def __init__(self, errors: Sequence[RecordError], changes: Sequence[Change[Any]]) -> None:
+        self.errors = list(errors)
+        self.changes = list(changes)
+        lines = "\n".join(f"  - {e}" for e in self.errors)
+        super().__init__(
+            f"{len(self.errors)} of {len(self.errors) + len(self.changes)} stream records "
+            f"failed:\n{lines}"
+        )
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Change(Generic[M]):
+    """One change of one item, as a stream record tells it.
+
+    ``old`` / ``new`` are the item before and after, as model instances, when the stream's view
+    type carries that image (None otherwise, and ``old`` for an insert, ``new`` for a remove).
+    ``new`` is a loaded object: saving it sends nothing until it is changed. ``key`` holds the
+    key fields' values by field name (``engine.get(Post, **change.key)``); ``stored_key``,
+    ``old_image`` and ``new_image`` the stored forms. ``expired`` is a deletion by TTL.
+    """
+
+    kind: Kind
+    model: type[M]
+    key: dict[str, Any]
+    old: M | None
+    new: M | None
+    stored_key: Image
+    old_image: Image | None
+    new_image: Image | None
+    sequence_number: str | None
+    time: datetime | None
+    table: str | None
+    view: StreamView | None
+    event_id: str | None
+    expired: bool = False
+
+    def changed(self) -> tuple[str, ...]:
+        """The fields (by name, in declaration order) whose stored value differs between
+        ``old`` and ``new``, compared as saves compare them (set order and number spelling do
+        not count). An insert changes every field it stores, a remove every field it held.
+        ``StreamError`` when the stream's view type lacks an image this needs."""
+        old, new = self.old_image, self.new_image
+        if (old is None and self.kind != "insert") or (new is None and self.kind != "remove"):
+            raise StreamError(
+                f"{self.model.__name__}: a {self.kind} record of a {self.view or 'unknown'} "
+                "stream lacks the images to compare (use view new_and_old_images)"
+            )
+        specs = model_info(self.model).fields.values()
+        return tuple(
+            s.name
+            for s in specs
+            if not same((old or {}).get(s.dynamo_name), (new or {}).get(s.dynamo_name))
+        )
+
+    def __repr__(self) -> str:
+        return f"<Change {self.kind} {self.model.__name__} {self.key!r} #{self.sequence_number}>"
+
+
+class Changes(Generic[M]):
+    """The changes of a batch of records, in order, and the records that failed.
+
+    Iterating yields the changes. ``errors`` lists a :class:`RecordError` per failed record;
+    ``batch_item_failures()`` is the response a Lambda function with ``ReportBatchItemFailures``
+    returns so that those records (and the ones after them) are delivered again.
+    """
+
+    __slots__ = ("changes", "errors")
+
+    def __init__(self, changes: list[Change[M]], errors: list[RecordError]) -> None:
+        self.changes = changes
+        self.errors = errors
+
+    def __iter__(self) -> Iterator[Change[M]]:
+        return iter(self.changes)
+
+    def __len__(self) -> int:
+        return len(self.changes)
+
+    def raise_errors(self) -> None:
+        """Raise :class:`InvalidRecords` if any record failed."""
+        if self.errors:
+            raise InvalidRecords(self.errors, self.changes)
+
+    def batch_item_failures(self) -> dict[str, list[dict[str, str]]]:
+        """``{"batchItemFailures": [{"itemIdentifier": <sequence number>}, ...]}``."""
+        return {
+            "batchItemFailures": [
+                {"itemIdentifier": e.sequence_number}
+                for e in self.errors
+                if e.sequence_number is not None
+            ]
+        }
+
+    def __repr__(self) -> str:
+        return f"<Changes {len(self.changes)} changes, {len(self.errors)} errors>"
+
+
+@overload
+def parse_changes(
+    event: object,
+    model: type[M1],
+    /,
+    *,
+    match: Match | None = ...,
+    errors: OnError = ...,
+    table_name_template: str = ...,
+) -> Changes[M1]: ...
+@overload
+def parse_changes(
+    event: object,
+    m1: type[M1],
+    m2: type[M2],
+    /,
+    *,
+    match: Match | None = ...,
+    errors: OnError = ...,
+    table_name_template: str = ...,
+) -> Changes[M1 | M2]: ...
+@overload
+def parse_changes(
+    event: object,
+    m1: type[M1],
+    m2: type[M2],
+    m3: type[M3],
+    /,
+    *,
+    match: Match | None = ...,
+    errors: OnError = ...,
+    table_name_template: str = ...,
+) -> Changes[M1 | M2 | M3]: ...
+@overload
+def parse_changes(
+    event: object,
+    m1: type[M1],
+    m2: type[M2],
+    m3: type[M3],
+    m4: type[M4],
+    /,
+    *,
+    match: Match | None = ...,
+    errors: OnError = ...,
+    table_name_template: str = ...,
+) -> Changes[M1 | M2 | M3 | M4]: ...
+@overload
+def parse_changes(  # five models or more: typed as Base
+    event: object,
+    m1: type[Base],
+    m2: type[Base],
+    m3: type[Base],
+    m4: type[Base],
+    m5: type[Base],
+    /,
+    *models: type[Base],
+    match: Match | None = ...,
+    errors: OnError = ...,
+    table_name_template: str = ...,
+) -> Changes[Base]: ...
+def parse_changes(
+    event: object,
+    *models: type[Base],
+    match: Match | None = None,
+    errors: OnError = "raise",
+    table_name_template: str = "{table_name}",
+) -> Changes[Any]:
+    """The changes in a stream event, read into ``models`` (the models of the table).
+
+    ``event`` is a Lambda event (``{"Records": [...]}``) of a DynamoDB stream or of a Kinesis
+    data stream of DynamoDB changes, a list of records (an EventBridge pipe's batch), or one
+    record (also an EventBridge event whose ``detail`` is one). Every record is read: one that
+    matches no model or does not validate becomes a :class:`RecordError`; with
+    ``errors="raise"`` (default) :class:`InvalidRecords` is raised after all were read, with
+    ``errors="collect"`` they are in ``.errors``.
+
+    Several models of one table are told apart by ``match``. Models of several tables are told
+    apart by the record's table name (the models' ``table_name`` through
+    ``table_name_template``, as the engine names them).
+    """
+    if errors not in ("raise", "collect"):
+        raise ValueError(f"errors must be 'raise' or 'collect', not {errors!r}")
+    matcher = Matcher(models, match, table_name_template)
+    changes: list[Change[Any]] = []
+    failed: list[RecordError] = []
+    for record in _records(event):
+        result = parse_record(record, matcher)
+        if isinstance(result, RecordError):
+            failed.append(result)
+        else:
+            changes.append(result)
+    found = Changes(changes, failed)
+    if errors == "raise":
+        found.raise_errors()
+    return found
+
+
+class Matcher:
+    """Which model a record's item is, among the models given (see :func:`parse_changes`)."""
+
+    def __init__(
+        self,
+        models: Iterable[type[Base]],
+        match: Match | None = None,
+        table_name_template: str = "{table_name}",
+    ) -> None:
+        tables: dict[str, list[ModelInfo]] = {}
+        for model in models:
+            info = model_info(model)
+            if info.table is None:
+                raise InvalidModel(f"{info.label} is not a table model: it has no HashKey")
+            name = table_name_template.format(table_name=info.table.name)
+            found = tables.setdefault(name, [])
+            if info not in found:
+                found.append(info)
+        if not tables:
+            raise InvalidModel("parse_changes needs the model (or models) of the table")
+        if match is None:
+            for name, infos in tables.items():
+                if len(infos) > 1:
+                    labels = ", ".join(i.label for i in infos)
+                    raise InvalidModel(
+                        f"{labels} share table {name!r}: pass match=... (a function of the "
+                        "item's image returning its model) to tell their records apart"
+                    )
+        self._tables = tables
+        self._match = match
+        self._labels = ", ".join(i.label for infos in tables.values() for i in infos)
+
+    def find(self, table: str | None, image: Mapping[str, AttributeValue]) -> ModelInfo | str:
+        """The model of a record of ``table`` (None: unknown) whose image is ``image``, or why
+        there is none."""
+        if len(self._tables) == 1:
+            (infos,) = self._tables.values()  # one table: whatever it is called where it runs
+        elif table is not None and table in self._tables:
+            infos = self._tables[table]
+        else:
+            return f"no model given for table {table!r} (models: {self._labels})"
+        if self._match is None:
+            return infos[0]
+        model = self._match(image)
+        for info in infos:
+            if info.model is model:
+                return info
+        if model is None:
+            return f"match= found no model for the item (models: {self._labels})"
+        return f"match= returned {model!r}, which is not among the models ({self._labels})"
+
+
+# -- one record -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Envelope:
+    """What the record's envelope says: the DynamoDB part and how to read it."""
+
+    body: Mapping[str, Any]  # eventName, dynamodb, ...
+    sequence_number: str | None
+    table: str | None
+    time_unit: float  # seconds per unit of a numeric ApproximateCreationDateTime
+    base64: bool  # binary values are base64 text (JSON events)
+
+
+def parse_record(
+    record: Mapping[str, Any],
+    matcher: Matcher,
+    *,
+    table: str | None = None,
+    base64_binary: bool = True,
+) -> Change[Any] | RecordError:
+    """One record as a change, or the error saying why it is none. ``table`` names the table
+    when the record does not (GetRecords); ``base64_binary=False`` reads binary values as bytes
+    already (botocore's responses)."""
+    try:
+        envelope = _envelope(record, base64_binary)
+    except (KeyError, TypeError, ValueError) as exc:
+        return RecordError(
+            f"not a DynamoDB stream record ({exc!r})",
+            table=table,
+            stored_key={},
+            sequence_number=_loose_sequence_number(record),
+            model=None,
+            record=record,
+        )
+    body = envelope.body
+    table = envelope.table or table
+    data: Mapping[str, Any] = body.get("dynamodb") or {}
+    sequence_number = envelope.sequence_number
+    decode = _decode_image if envelope.base64 else _plain_image
+    stored_key = decode(data.get("Keys") or {})
+    old_image = decode(data["OldImage"]) if "OldImage" in data else None
+    new_image = decode(data["NewImage"]) if "NewImage" in data else None
+
+    def error(message: str, model: type[Base] | None, fields: Sequence[str] = ()) -> RecordError:
+        where = f"table {table!r}, key {_show_key(stored_key)}"
+        return RecordError(
+            f"{where}: {message}",
+            table=table,
+            stored_key=stored_key,
+            sequence_number=sequence_number,
+            model=model,
+            fields=fields,
+            record=record,
+        )
+
+    kind = _KINDS.get(str(body.get("eventName")))
+    if kind is None:
+        return error(f"unknown eventName {body.get('eventName')!r}", None)
+    found = matcher.find(table, new_image or old_image or stored_key)
+    if isinstance(found, str):
+        return error(found, None)
+    info = found
+    try:
+        old = _read(info, old_image) if old_image is not None else None
+        new = _read(info, new_image) if new_image is not None else None
+        key = _key_values(info, stored_key, new or old)
+    except _Invalid as exc:
+        return error(exc.message, info.model, exc.fields)
+    if new is not None and new_image is not None:
+        remember(new, seen(info, new_image, None, new))  # a loaded object: saves send a diff
+    identity: Mapping[str, Any] = body.get("userIdentity") or {}
+    return Change(
+        kind=kind,
+        model=info.model,
+        key=key,
+        old=old,
+        new=new,
+        stored_key=stored_key,
+        old_image=old_image,
+        new_image=new_image,
+        sequence_number=sequence_number,
+        time=_time(data.get("ApproximateCreationDateTime"), envelope.time_unit),
+        table=table,
+        view=_VIEWS.get(str(data.get("StreamViewType"))),
+        event_id=_str_or_none(body.get("eventID")),
+        expired=identity.get("type") == "Service" and identity.get("principalId") == _TTL_PRINCIPAL,
+    )
+
+
+def _records(event: object) -> list[Mapping[str, Any]]:
+    if isinstance(event, Mapping):
+        mapping = cast(Mapping[str, Any], event)
+        records = mapping.get("Records")
+        if isinstance(records, list):
+            return cast(list[Mapping[str, Any]], records)
+        return [mapping]
+    if isinstance(event, list | tuple):
+        return list(cast(Sequence[Mapping[str, Any]], event))
+    raise TypeError(
+        "expected a stream event: a dict (with Records, or one record) or a list of records, "
+        f"not {type(event).__name__}"
+    )
+
+
+def _envelope(record: Mapping[str, Any], base64_binary: bool) -> _Envelope:
+    if "detail" in record and "dynamodb" not in record:  # an EventBridge event of one record
+        record = record["detail"]
+    kinesis = record.get("kinesis")
+    if isinstance(kinesis, Mapping) or record.get("eventSource") == "aws:kinesis":
+        # Kinesis Data Streams for DynamoDB: the record is base64 JSON in the Kinesis record
+        # (Lambda: under "kinesis"; an EventBridge pipe: at the top); times in milliseconds
+        outer = cast(Mapping[str, Any], kinesis) if isinstance(kinesis, Mapping) else record
+        body: Mapping[str, Any] = json.loads(base64.b64decode(outer["data"], validate=True))
+        data: Mapping[str, Any] = body.get("dynamodb") or {}
+        precision = data.get("ApproximateCreationDateTimePrecision")
+        return _Envelope(
+            body,
+            _str_or_none(outer.get("sequenceNumber")),
+            _str_or_none(body.get("tableName")),
+            1e-6 if precision == "MICROSECOND" else 1e-3,
+            True,
+        )
+    if not isinstance(record.get("dynamodb"), Mapping):
+        raise KeyError("dynamodb")
+    data = record["dynamodb"]
+    return _Envelope(
+        record,
+        _str_or_none(data.get("SequenceNumber")),
+        _table_of_arn(record.get("eventSourceARN")),
+        1.0,
+        base64_binary,
+    )
+
+
+def _table_of_arn(arn: object) -> str | None:
+    """``arn:aws:dynamodb:<region>:<account>:table/<name>/stream/<label>`` -> ``<name>``."""
+    if not isinstance(arn, str):
+        return None
+    _, _, resource = arn.partition(":table/")
+    name = resource.split("/", 1)[0]
+    return name or None
+
+
+def _loose_sequence_number(record: object) -> str | None:
+    """A sequence number from something that is not a readable record, if it has one."""
+    if not isinstance(record, Mapping):
+        return None
+    found = cast(Mapping[str, Any], record)
+    for part in (found.get("dynamodb"), found.get("kinesis"), found):
+        if isinstance(part, Mapping):
+            inner = cast(Mapping[str, Any], part)
+            number = inner.get("SequenceNumber") or inner.get("sequenceNumber")
+            if number is not None:
+                return str(number)
+    return None
+
+
+def _str_or_none(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def _time(value: object, unit: float) -> datetime | None:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, int | float | Decimal | str):
+        return datetime.fromtimestamp(float(value) * unit, UTC)
+    return None
+
+
+# -- images -----------------------------------------------------------------------------------
+
+
+def _plain_image(image: Mapping[str, AttributeValue]) -> Image:
+    return dict(image)
+
+
+def _decode_image(image: Mapping[str, AttributeValue]) -> Image:
+    """An image of a JSON event with its binary values (base64 text) as bytes."""
+    return {name: _decode(value) for name, value in image.items()}
+
+
+def _decode(value: AttributeValue) -> AttributeValue:
+    if len(value) != 1:
+        return value
+    ((kind, inner),) = value.items()
+    if kind == "B":
+        return {"B": _bytes(inner)}
+    if kind == "BS":
+        return {"BS": [_bytes(v) for v in inner]}
+    if kind == "L":
+        return {"L": [_decode(v) for v in inner]}
+    if kind == "M":
+        return {"M": {k: _decode(v) for k, v in inner.items()}}
+    return value
+
+
+def _bytes(value: object) -> object:
+    if isinstance(value, str):
+        try:
+            return base64.b64decode(value, validate=True)
+        except binascii.Error:
+            return value  # not base64: left for validation to report
+    return value
+
+
+class _Invalid(Exception):
+    def __init__(self, message: str, fields: Sequence[str]) -> None:
+        self.message = message
+        self.fields = tuple(fields)
+
+
+def _read(info: ModelInfo, image: Image) -> Base:
+    """The instance an image stores; ``_Invalid`` names the fields at fault."""
+    try:
+        return info.instance_from(image, None)
+    except ValidationError as exc:
+        fields: list[str] = []
+        problems: list[str] = []
+        for problem in exc.errors(include_url=False):
+            loc = problem["loc"]
+            name = str(loc[0]) if loc else "?"
+            path = ".".join(str(p) for p in loc) or "?"
+            if name not in fields:
+                fields.append(name)
+            spec = info.fields.get(name)
+            stored = image.get(spec.dynamo_name) if spec is not None else None
+            shown = f" (stored {_short(stored)})" if stored is not None else ""
+            problems.append(f"{info.label}.{path}: {problem['msg']}{shown}")
+        raise _Invalid("; ".join(problems), fields) from None
+    except Exception as exc:  # a codec refused a stored value (e.g. of another type): which?
+        for spec in info.fields.values():
+            stored = image.get(spec.dynamo_name)
+            if stored is None:
+                continue
+            try:
+                spec.codec.load(stored)
+            except Exception:
+                raise _Invalid(
+                    f"{info.label}.{spec.name}: cannot read stored {_short(stored)}", [spec.name]
+                ) from None
+        raise _Invalid(f"{info.label}: cannot read the item ({exc!r})", []) from None
+
+
+def _key_values(info: ModelInfo, stored_key: Image, obj: Base | None) -> dict[str, Any]:
+    """The key fields' values by name: from the item read, else from the stored key."""
+    if obj is None:
+        try:
+            obj = info.instance_from(stored_key, frozenset(k.name for k in info.keys))
+        except (BloopError, ValidationError, KeyError, TypeError, ValueError) as exc:
+            raise _Invalid(f"{info.label}: cannot read the key ({exc})", []) from None
+    values = obj.__dict__
+    return {k.name: values[k.name] for k in info.keys if k.name in values}
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else f"{text[:70]}…{text[-2:]}"
+
+
+def _show_key(key: Mapping[str, AttributeValue]) -> str:
+    parts: list[str] = []
+    for name, value in key.items():
+        inner = next(iter(value.values()), None) if value else None
+        parts.append(f"{name}={inner!r}")
+    return "{" + ", ".join(parts) + "}"
