@@ -1,7 +1,8 @@
 """pydantic_bloop: a typed DynamoDB object mapper for pydantic v2 models."""
 
 from .async_engine import AsyncEngine, AsyncQuery, AsyncResults
-from .conditions import Column, Condition, KeyCondition, col
+from .columns import Column, col
+from .conditions import Condition, KeyCondition
 from .engine import Engine, EngineConfig
 from .errors import (
     BloopError,

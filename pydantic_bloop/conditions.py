@@ -1,246 +1,26 @@
-"""Columns, the condition algebra, and rendering into DynamoDB expressions.
+"""The condition algebra and its rendering into DynamoDB expressions.
 
-``Post.views > 10`` builds a :class:`Condition`; values are dumped through the field's codec when
-the condition is built, so a value the field cannot store fails here, not at DynamoDB. Rendering
-goes through a :class:`Renderer`, one per request, which owns the ``#n`` / ``:v`` placeholders of
-every expression in that request.
+Columns (:mod:`pydantic_bloop.columns`) build the nodes defined here: ``Post.views > 10`` is a
+:class:`Comparison`. Rendering goes through a :class:`Renderer`, one per request, which owns the
+``#n`` / ``:v`` placeholders of every expression in that request. An operand is either a stored
+value (an ``AttributeValue`` dict) or another column, whose path is rendered instead.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Generic, TypeGuard, TypeVar, overload
-
-from pydantic import BaseModel
+from typing import TYPE_CHECKING, Any, TypeAlias, overload
 
 from .errors import InvalidCondition
-from .types import AttributeValue, Codec
+from .types import AttributeValue
 
 if TYPE_CHECKING:
-    from .models import Base
+    from .columns import Column
 
-T = TypeVar("T")
-E = TypeVar("E")
-V = TypeVar("V")
-_Model = TypeVar("_Model", bound=BaseModel)
+    Operand: TypeAlias = AttributeValue | Column[Any]
 
 PathStep = str | int
 Path = tuple[PathStep, ...]
-
-_ORDERED = frozenset({"S", "N", "B", None})
-_PREFIXED = frozenset({"S", "B", None})
-_CONTAINERS = frozenset({"S", "B", "SS", "NS", "BS", "L", None})
-
-
-class Column(Generic[T]):
-    """A model field (or a document path below one) seen from the class: ``Post.views``.
-
-    Comparisons and methods build conditions. The type parameter is the field's Python type, so a
-    type checker rejects ``Post.views > "ten"``.
-    """
-
-    __slots__ = ("codec", "field", "label", "model", "path")
-
-    def __init__(self, model: type[Base], field: str, path: Path, codec: Codec, label: str) -> None:
-        self.model = model
-        self.field = field  # the Python name of the top-level field
-        self.path = path  # the stored path: dynamo name, then map keys / list indexes
-        self.codec = codec
-        self.label = label  # what error messages call it, e.g. "Post.meta['k']"
-
-    def __repr__(self) -> str:
-        return f"<Column {self.label}>"
-
-    __hash__ = object.__hash__
-
-    def _dump(self, value: object, what: str) -> AttributeValue | None:
-        try:
-            return self.codec.dump(value)
-        except (TypeError, ValueError) as exc:
-            raise InvalidCondition(f"{self.label} {what}: {exc}") from None
-
-    def _operand(self, value: object, op: str) -> AttributeValue | Column[Any]:
-        if _is_column(value):
-            return value
-        dumped = self._dump(value, f"{op} {value!r}")
-        if dumped is None:
-            raise InvalidCondition(
-                f"{self.label} {op} {value!r}: the value is stored as an absent attribute; "
-                "use .is_(None) / .is_not(None) to test for absence"
-            )
-        return dumped
-
-    def _ordered(self, op: str) -> None:
-        if self.codec.dynamo_type not in _ORDERED:
-            raise InvalidCondition(
-                f"{self.label} {op}: DynamoDB orders only strings, numbers and binary, "
-                f"not {self.codec.dynamo_type} values"
-            )
-
-    # -- comparisons ---------------------------------------------------------------------------
-
-    def _equality(self, other: object, op: str, *, equal: bool) -> KeyCondition:
-        if _is_column(other):
-            return Comparison(self, op, other)
-        dumped = self._dump(other, f"{'==' if equal else '!='} {other!r}")
-        if dumped is None:  # None and empty sets are stored as absent attributes
-            return Exists(self, exists=not equal)
-        return Comparison(self, op, dumped)
-
-    def __eq__(self, other: T | Column[T]) -> KeyCondition:  # type: ignore[override]
-        return self._equality(other, "=", equal=True)
-
-    def __ne__(self, other: T | Column[T]) -> Condition:  # type: ignore[override]
-        return self._equality(other, "<>", equal=False)
-
-    def __lt__(self, other: T | Column[T]) -> KeyCondition:
-        self._ordered("<")
-        return Comparison(self, "<", self._operand(other, "<"))
-
-    def __le__(self, other: T | Column[T]) -> KeyCondition:
-        self._ordered("<=")
-        return Comparison(self, "<=", self._operand(other, "<="))
-
-    def __gt__(self, other: T | Column[T]) -> KeyCondition:
-        self._ordered(">")
-        return Comparison(self, ">", self._operand(other, ">"))
-
-    def __ge__(self, other: T | Column[T]) -> KeyCondition:
-        self._ordered(">=")
-        return Comparison(self, ">=", self._operand(other, ">="))
-
-    def between(self, low: T, high: T) -> KeyCondition:
-        """``low <= column <= high``."""
-        self._ordered("between")
-        lo, hi = self._operand(low, "between"), self._operand(high, "between")
-        if _reversed(lo, hi):  # DynamoDB would reject the whole request
-            raise InvalidCondition(
-                f"{self.label}.between({low!r}, {high!r}): the low bound is above the high one"
-            )
-        return Between(self, lo, hi)
-
-    if TYPE_CHECKING:  # checkers require a first value; at run time none is InvalidCondition
-
-        def in_(self, value: T, /, *values: T) -> Condition: ...
-
-    else:
-
-        def in_(self, *values):
-            """The column equals one of ``values`` (1 to 100 of them)."""
-            if not 1 <= len(values) <= 100:
-                raise InvalidCondition(
-                    f"{self.label}.in_() takes 1 to 100 values, not {len(values)}"
-                )
-            dumped = [self._operand(v, "in_") for v in values]
-            return In(self, dumped)
-
-    @overload
-    def begins_with(self: Column[str], prefix: str) -> KeyCondition: ...
-    @overload
-    def begins_with(self: Column[str | None], prefix: str) -> KeyCondition: ...
-    @overload
-    def begins_with(self: Column[bytes], prefix: bytes) -> KeyCondition: ...
-    @overload
-    def begins_with(self: Column[bytes | None], prefix: bytes) -> KeyCondition: ...
-    def begins_with(self, prefix: object) -> KeyCondition:
-        """The string (or binary) column starts with ``prefix``."""
-        if self.codec.dynamo_type not in _PREFIXED:
-            raise InvalidCondition(
-                f"{self.label}.begins_with({prefix!r}): only string and binary attributes have "
-                f"prefixes, this one is stored as {self.codec.dynamo_type}"
-            )
-        kind = self.codec.dynamo_type
-        if isinstance(prefix, str) and kind != "B":
-            return BeginsWith(self, {"S": prefix})
-        if isinstance(prefix, bytes) and kind != "S":
-            return BeginsWith(self, {"B": prefix})
-        wanted = {"S": "str", "B": "bytes"}.get(kind or "", "str or bytes")
-        raise InvalidCondition(f"{self.label}.begins_with({prefix!r}): the prefix must be {wanted}")
-
-    @overload
-    def contains(self: Column[str], value: str) -> Condition: ...
-    @overload
-    def contains(self: Column[str | None], value: str) -> Condition: ...
-    @overload
-    def contains(self: Column[set[E]], value: E) -> Condition: ...
-    @overload
-    def contains(self: Column[set[E] | None], value: E) -> Condition: ...
-    @overload
-    def contains(self: Column[frozenset[E]], value: E) -> Condition: ...
-    @overload
-    def contains(self: Column[list[E]], value: E) -> Condition: ...
-    @overload
-    def contains(self: Column[list[E] | None], value: E) -> Condition: ...
-    @overload
-    def contains(self: Column[tuple[E, ...]], value: E) -> Condition: ...
-    def contains(self, value: object) -> Condition:
-        """A substring of a string column, or an element of a set or list column."""
-        kind = self.codec.dynamo_type
-        if kind not in _CONTAINERS:
-            raise InvalidCondition(
-                f"{self.label}.contains({value!r}): contains applies to strings, sets and lists, "
-                f"this attribute is stored as {kind}"
-            )
-        element = self.codec.element
-        if kind == "S":
-            if not isinstance(value, str):
-                raise InvalidCondition(
-                    f"{self.label}.contains({value!r}): a string contains only a str"
-                )
-            operand: AttributeValue | Column[Any] = {"S": value}
-        elif kind == "B":
-            if not isinstance(value, bytes):
-                raise InvalidCondition(
-                    f"{self.label}.contains({value!r}): binary contains only bytes"
-                )
-            operand = {"B": value}
-        elif element is not None:
-            try:
-                dumped = element.dump(value)
-            except (TypeError, ValueError) as exc:
-                raise InvalidCondition(f"{self.label}.contains({value!r}): {exc}") from None
-            if dumped is None:
-                raise InvalidCondition(f"{self.label}.contains(None) cannot be tested")
-            operand = dumped
-        else:
-            operand = self._operand(value, "contains")  # dynamic type: dump by value
-        return Contains(self, operand)
-
-    def is_(self, value: None) -> Condition:
-        """``is_(None)``: the attribute does not exist (DynamoDB stores None as absence)."""
-        if value is not None:
-            raise InvalidCondition(f"{self.label}.is_() takes None; use == for values")
-        return Exists(self, exists=False)
-
-    def is_not(self, value: None) -> Condition:
-        """``is_not(None)``: the attribute exists."""
-        if value is not None:
-            raise InvalidCondition(f"{self.label}.is_not() takes None; use != for values")
-        return Exists(self, exists=True)
-
-    # -- document paths ------------------------------------------------------------------------
-
-    @overload
-    def __getitem__(self: Column[dict[str, V]], key: str) -> Column[V]: ...
-    @overload
-    def __getitem__(self: Column[dict[str, V] | None], key: str) -> Column[V]: ...
-    @overload
-    def __getitem__(self: Column[list[V]], key: int) -> Column[V]: ...
-    @overload
-    def __getitem__(self: Column[list[V] | None], key: int) -> Column[V]: ...
-    @overload
-    def __getitem__(self: Column[_Model], key: str) -> Column[Any]: ...
-    @overload
-    def __getitem__(self: Column[_Model | None], key: str) -> Column[Any]: ...
-    def __getitem__(self, key: str | int) -> Column[Any]:
-        """A path into a map (``Post.meta["k"]``), nested model or list (``Post.items[0]``)."""
-        child = self.codec.child(key)
-        if child is None:
-            raise InvalidCondition(f"{self.label}[{key!r}]: no such path in this field's type")
-        if isinstance(key, int) and key < 0:
-            raise InvalidCondition(f"{self.label}[{key}]: list indexes must be >= 0")
-        return Column(self.model, self.field, (*self.path, key), child, f"{self.label}[{key!r}]")
 
 
 class Condition:
@@ -294,34 +74,18 @@ def _flatten(kind: type[And] | type[Or], *parts: object) -> tuple[Condition, ...
     return tuple(out)
 
 
-def _reversed(low: AttributeValue | Column[Any], high: AttributeValue | Column[Any]) -> bool:
-    """Whether two scalar bounds are in the wrong order, as DynamoDB orders them (numbers by
-    value, strings and binary by their bytes). Paths are never known to be."""
-    if _is_column(low) or _is_column(high):
-        return False
-    lo: AttributeValue = low  # type: ignore[assignment]  # TypeGuard narrows one way only
-    hi: AttributeValue = high  # type: ignore[assignment]
-    if "N" in lo and "N" in hi:
-        return Decimal(str(lo["N"])) > Decimal(str(hi["N"]))
-    if "S" in lo and "S" in hi:
-        return str(lo["S"]).encode() > str(hi["S"]).encode()
-    if "B" in lo and "B" in hi:
-        return bytes(lo["B"]) > bytes(hi["B"])
-    return False
+def _operand_text(r: Renderer, operand: Operand) -> str:
+    return r.value(operand) if isinstance(operand, dict) else r.path(operand.path)
 
 
-def _operand_text(r: Renderer, operand: AttributeValue | Column[Any]) -> str:
-    return r.path(operand.path) if isinstance(operand, Column) else r.value(operand)
-
-
-def _operand_columns(*operands: AttributeValue | Column[Any]) -> Iterator[Column[Any]]:
-    return (o for o in operands if isinstance(o, Column))
+def _operand_columns(*operands: Operand) -> Iterator[Column[Any]]:
+    return (o for o in operands if not isinstance(o, dict))
 
 
 class Comparison(KeyCondition):
     __slots__ = ("column", "op", "operand")
 
-    def __init__(self, column: Column[Any], op: str, operand: AttributeValue | Column[Any]):
+    def __init__(self, column: Column[Any], op: str, operand: Operand):
         self.column, self.op, self.operand = column, op, operand
 
     def render(self, r: Renderer) -> str:
@@ -341,8 +105,8 @@ class Between(KeyCondition):
     def __init__(
         self,
         column: Column[Any],
-        low: AttributeValue | Column[Any],
-        high: AttributeValue | Column[Any],
+        low: Operand,
+        high: Operand,
     ):
         self.column, self.low, self.high = column, low, high
 
@@ -362,14 +126,15 @@ class Between(KeyCondition):
 class BeginsWith(KeyCondition):
     __slots__ = ("column", "prefix")
 
-    def __init__(self, column: Column[Any], prefix: AttributeValue):
+    def __init__(self, column: Column[Any], prefix: Operand):
         self.column, self.prefix = column, prefix
 
     def render(self, r: Renderer) -> str:
-        return f"begins_with({r.path(self.column.path)}, {r.value(self.prefix)})"
+        return f"begins_with({r.path(self.column.path)}, {_operand_text(r, self.prefix)})"
 
     def columns(self) -> Iterator[Column[Any]]:
         yield self.column
+        yield from _operand_columns(self.prefix)
 
     def __repr__(self) -> str:
         return f"begins_with({self.column.label}, {self.prefix!r})"
@@ -378,7 +143,7 @@ class BeginsWith(KeyCondition):
 class Contains(Condition):
     __slots__ = ("column", "operand")
 
-    def __init__(self, column: Column[Any], operand: AttributeValue | Column[Any]):
+    def __init__(self, column: Column[Any], operand: Operand):
         self.column, self.operand = column, operand
 
     def render(self, r: Renderer) -> str:
@@ -395,7 +160,7 @@ class Contains(Condition):
 class In(Condition):
     __slots__ = ("column", "values")
 
-    def __init__(self, column: Column[Any], values: Sequence[AttributeValue | Column[Any]]):
+    def __init__(self, column: Column[Any], values: Sequence[Operand]):
         self.column, self.values = column, tuple(values)
 
     def render(self, r: Renderer) -> str:
@@ -587,22 +352,3 @@ class Renderer:
         if self.values:
             params["ExpressionAttributeValues"] = self.values
         return params
-
-
-@overload
-def col(column: Column[T]) -> Column[T]: ...
-@overload
-def col(column: T) -> Column[T]: ...
-def col(column: object) -> Column[Any]:
-    """Type a class attribute as its column for checkers without our plugin (pyright).
-
-    ``col(Post.views)`` is ``Post.views`` at run time; pyright sees ``Column[int]``. (The first
-    overload keeps it ``Column[int]`` under mypy's plugin, where ``Post.views`` already is one.)
-    """
-    if _is_column(column):
-        return column
-    raise InvalidCondition(f"col() takes a model column such as Post.views, not {column!r}")
-
-
-def _is_column(value: object) -> TypeGuard[Column[Any]]:
-    return isinstance(value, Column)

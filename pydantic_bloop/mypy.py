@@ -7,7 +7,7 @@ settings such as ``init_typed`` and ``init_forbid_extra`` keep working)::
     plugins = pydantic_bloop.mypy
 
 At run time a model field read from the class (``Post.views``) is a
-:class:`~pydantic_bloop.conditions.Column`, while read from an instance (``post.views``) it is
+:class:`~pydantic_bloop.columns.Column`, while read from an instance (``post.views``) it is
 the value. Without help mypy sees the declared type in both places; this plugin types the class
 attribute access of every field of a :class:`~pydantic_bloop.models.Base` subclass (inherited
 fields and fields declared with ``Annotated`` markers included) as ``Column[T]``, ``T`` being the
@@ -31,10 +31,10 @@ from pydantic.mypy import METADATA_KEY, PydanticPlugin
 __all__ = ["BloopPlugin", "plugin"]
 
 BASE_FULLNAME = "pydantic_bloop.models.Base"
-COLUMN_FULLNAME = "pydantic_bloop.conditions.Column"
+COLUMN_FULLNAME = "pydantic_bloop.columns.Column"
 
 # Bump when the plugin's output changes, so that mypy discards caches written by an older one.
-__version__ = 1
+__version__ = 2
 
 
 class BloopPlugin(PydanticPlugin):

@@ -35,11 +35,11 @@ import copy
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Generic, Protocol, Self, TypeVar, cast
 
+from .columns import Column
 from .conditions import (
     And,
     BeginsWith,
     Between,
-    Column,
     Comparison,
     Condition,
     Contains,

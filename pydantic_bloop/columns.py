@@ -1,0 +1,359 @@
+"""Columns: a model field (or a document path below one) seen from the class, ``Post.views``.
+
+A column builds conditions (``Post.views > 10``, nodes of :mod:`pydantic_bloop.conditions`),
+the operands of condition functions (``Post.tags.size()``, :mod:`pydantic_bloop.functions`).
+Values are dumped through the field's codec when the condition is built, so a value the field
+cannot store fails here, not at DynamoDB.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Generic, TypeGuard, TypeVar, overload
+
+from pydantic import BaseModel
+
+from .conditions import (
+    BeginsWith,
+    Between,
+    Comparison,
+    Condition,
+    Contains,
+    Exists,
+    In,
+    KeyCondition,
+    Path,
+)
+from .errors import InvalidCondition
+from .functions import DYNAMO_TYPES, SIZED, AttributeType, DynamoType, Size
+from .types import AttributeValue, Codec
+
+if TYPE_CHECKING:
+    from .models import Base
+
+T = TypeVar("T")
+E = TypeVar("E")
+V = TypeVar("V")
+_Model = TypeVar("_Model", bound=BaseModel)
+
+_ORDERED = frozenset({"S", "N", "B", None})
+_PREFIXED = frozenset({"S", "B", None})
+_CONTAINERS = frozenset({"S", "B", "SS", "NS", "BS", "L", None})
+
+
+class Column(Generic[T]):
+    """A model field (or a document path below one) seen from the class: ``Post.views``.
+
+    Comparisons and methods build conditions. The type parameter is the field's Python type, so a
+    type checker rejects ``Post.views > "ten"``.
+    """
+
+    __slots__ = ("codec", "field", "label", "model", "path")
+
+    def __init__(self, model: type[Base], field: str, path: Path, codec: Codec, label: str) -> None:
+        self.model = model
+        self.field = field  # the Python name of the top-level field
+        self.path = path  # the stored path: dynamo name, then map keys / list indexes
+        self.codec = codec
+        self.label = label  # what error messages call it, e.g. "Post.meta['k']"
+
+    def __repr__(self) -> str:
+        return f"<Column {self.label}>"
+
+    __hash__ = object.__hash__
+
+    def _dump(self, value: object, what: str) -> AttributeValue | None:
+        try:
+            return self.codec.dump(value)
+        except (TypeError, ValueError) as exc:
+            raise InvalidCondition(f"{self.label} {what}: {exc}") from None
+
+    def _operand(self, value: object, op: str) -> AttributeValue | Column[Any]:
+        if _is_column(value):
+            return self._other(value, op, self.codec.dynamo_type)
+        dumped = self._dump(value, f"{op} {value!r}")
+        if dumped is None:
+            raise InvalidCondition(
+                f"{self.label} {op} {value!r}: the value is stored as an absent attribute; "
+                "use .is_(None) / .is_not(None) to test for absence"
+            )
+        return dumped
+
+    def _other(self, other: Column[Any], op: str, wanted: str | None) -> Column[Any]:
+        """``other`` as an operand: a column of a related model, stored as ``wanted`` (None:
+        any type) when both types are known; a comparison of two types is never true."""
+        if not (issubclass(self.model, other.model) or issubclass(other.model, self.model)):
+            raise InvalidCondition(
+                f"{self.label} {op} {other.label}: a condition names attributes of one item"
+            )
+        kind = other.codec.dynamo_type
+        if wanted is not None and kind is not None and kind != wanted:
+            raise InvalidCondition(
+                f"{self.label} {op} {other.label}: {other.label} is stored as {kind}, "
+                f"{wanted} is needed here"
+            )
+        return other
+
+    def _ordered(self, op: str) -> None:
+        if self.codec.dynamo_type not in _ORDERED:
+            raise InvalidCondition(
+                f"{self.label} {op}: DynamoDB orders only strings, numbers and binary, "
+                f"not {self.codec.dynamo_type} values"
+            )
+
+    # -- comparisons ---------------------------------------------------------------------------
+
+    def _equality(self, other: object, op: str, *, equal: bool) -> KeyCondition:
+        if _is_column(other):
+            return Comparison(self, op, self._other(other, op, self.codec.dynamo_type))
+        dumped = self._dump(other, f"{'==' if equal else '!='} {other!r}")
+        if dumped is None:  # None and empty sets are stored as absent attributes
+            return Exists(self, exists=not equal)
+        return Comparison(self, op, dumped)
+
+    def __eq__(self, other: T | Column[T]) -> KeyCondition:  # type: ignore[override]
+        return self._equality(other, "=", equal=True)
+
+    def __ne__(self, other: T | Column[T]) -> Condition:  # type: ignore[override]
+        return self._equality(other, "<>", equal=False)
+
+    def __lt__(self, other: T | Column[T]) -> KeyCondition:
+        self._ordered("<")
+        return Comparison(self, "<", self._operand(other, "<"))
+
+    def __le__(self, other: T | Column[T]) -> KeyCondition:
+        self._ordered("<=")
+        return Comparison(self, "<=", self._operand(other, "<="))
+
+    def __gt__(self, other: T | Column[T]) -> KeyCondition:
+        self._ordered(">")
+        return Comparison(self, ">", self._operand(other, ">"))
+
+    def __ge__(self, other: T | Column[T]) -> KeyCondition:
+        self._ordered(">=")
+        return Comparison(self, ">=", self._operand(other, ">="))
+
+    def between(self, low: T, high: T) -> KeyCondition:
+        """``low <= column <= high``."""
+        self._ordered("between")
+        lo, hi = self._operand(low, "between"), self._operand(high, "between")
+        if _reversed(lo, hi):  # DynamoDB would reject the whole request
+            raise InvalidCondition(
+                f"{self.label}.between({low!r}, {high!r}): the low bound is above the high one"
+            )
+        return Between(self, lo, hi)
+
+    if TYPE_CHECKING:  # checkers require a first value; at run time none is InvalidCondition
+
+        def in_(self, value: T, /, *values: T) -> Condition: ...
+
+    else:
+
+        def in_(self, *values):
+            """The column equals one of ``values`` (1 to 100 of them)."""
+            if not 1 <= len(values) <= 100:
+                raise InvalidCondition(
+                    f"{self.label}.in_() takes 1 to 100 values, not {len(values)}"
+                )
+            dumped = [self._operand(v, "in_") for v in values]
+            return In(self, dumped)
+
+    @overload
+    def begins_with(self: Column[str], prefix: str | Column[str]) -> KeyCondition: ...
+    @overload
+    def begins_with(self: Column[str | None], prefix: str | Column[str]) -> KeyCondition: ...
+    @overload
+    def begins_with(self: Column[bytes], prefix: bytes | Column[bytes]) -> KeyCondition: ...
+    @overload
+    def begins_with(self: Column[bytes | None], prefix: bytes | Column[bytes]) -> KeyCondition: ...
+    def begins_with(self, prefix: object) -> KeyCondition:
+        """The string (or binary) column starts with ``prefix`` (a value or another column)."""
+        if self.codec.dynamo_type not in _PREFIXED:
+            raise InvalidCondition(
+                f"{self.label}.begins_with({prefix!r}): only string and binary attributes have "
+                f"prefixes, this one is stored as {self.codec.dynamo_type}"
+            )
+        kind = self.codec.dynamo_type
+        if _is_column(prefix):
+            wanted = kind if prefix.codec.dynamo_type in _PREFIXED else "S or B"
+            return BeginsWith(self, self._other(prefix, ".begins_with", wanted))
+        if isinstance(prefix, str) and kind != "B":
+            return BeginsWith(self, {"S": prefix})
+        if isinstance(prefix, bytes) and kind != "S":
+            return BeginsWith(self, {"B": prefix})
+        wanted = {"S": "str", "B": "bytes"}.get(kind or "", "str or bytes")
+        raise InvalidCondition(f"{self.label}.begins_with({prefix!r}): the prefix must be {wanted}")
+
+    @overload
+    def contains(self: Column[str], value: str | Column[str]) -> Condition: ...
+    @overload
+    def contains(self: Column[str | None], value: str | Column[str]) -> Condition: ...
+    @overload
+    def contains(self: Column[set[E]], value: E | Column[E]) -> Condition: ...
+    @overload
+    def contains(self: Column[set[E] | None], value: E | Column[E]) -> Condition: ...
+    @overload
+    def contains(self: Column[frozenset[E]], value: E | Column[E]) -> Condition: ...
+    @overload
+    def contains(self: Column[list[E]], value: E | Column[E]) -> Condition: ...
+    @overload
+    def contains(self: Column[list[E] | None], value: E | Column[E]) -> Condition: ...
+    @overload
+    def contains(self: Column[tuple[E, ...]], value: E | Column[E]) -> Condition: ...
+    def contains(self, value: object) -> Condition:
+        """A substring of a string column, or an element of a set or list column; ``value`` may
+        be another column (``Post.tags.contains(Post.topic)``)."""
+        kind = self.codec.dynamo_type
+        if kind not in _CONTAINERS:
+            raise InvalidCondition(
+                f"{self.label}.contains({value!r}): contains applies to strings, sets and lists, "
+                f"this attribute is stored as {kind}"
+            )
+        element = self.codec.element
+        if _is_column(value):
+            # a string holds a string, a set one of its elements; a list holds anything
+            wanted = kind[0] if kind in ("S", "B", "SS", "NS", "BS") else None
+            return Contains(self, self._other(value, ".contains", wanted))
+        if kind == "S":
+            if not isinstance(value, str):
+                raise InvalidCondition(
+                    f"{self.label}.contains({value!r}): a string contains only a str"
+                )
+            operand: AttributeValue | Column[Any] = {"S": value}
+        elif kind == "B":
+            if not isinstance(value, bytes):
+                raise InvalidCondition(
+                    f"{self.label}.contains({value!r}): binary contains only bytes"
+                )
+            operand = {"B": value}
+        elif element is not None:
+            try:
+                dumped = element.dump(value)
+            except (TypeError, ValueError) as exc:
+                raise InvalidCondition(f"{self.label}.contains({value!r}): {exc}") from None
+            if dumped is None:
+                raise InvalidCondition(f"{self.label}.contains(None) cannot be tested")
+            operand = dumped
+        else:
+            operand = self._operand(value, "contains")  # dynamic type: dump by value
+        return Contains(self, operand)
+
+    def is_(self, value: None) -> Condition:
+        """``is_(None)``: the attribute does not exist (DynamoDB stores None as absence)."""
+        if value is not None:
+            raise InvalidCondition(f"{self.label}.is_() takes None; use == for values")
+        return Exists(self, exists=False)
+
+    def is_not(self, value: None) -> Condition:
+        """``is_not(None)``: the attribute exists."""
+        if value is not None:
+            raise InvalidCondition(f"{self.label}.is_not() takes None; use != for values")
+        return Exists(self, exists=True)
+
+    # -- condition functions -------------------------------------------------------------------
+
+    @overload
+    def size(self: Column[str]) -> Size: ...
+    @overload
+    def size(self: Column[str | None]) -> Size: ...
+    @overload
+    def size(self: Column[bytes]) -> Size: ...
+    @overload
+    def size(self: Column[bytes | None]) -> Size: ...
+    @overload
+    def size(self: Column[set[E]]) -> Size: ...
+    @overload
+    def size(self: Column[set[E] | None]) -> Size: ...
+    @overload
+    def size(self: Column[frozenset[E]]) -> Size: ...
+    @overload
+    def size(self: Column[frozenset[E] | None]) -> Size: ...
+    @overload
+    def size(self: Column[list[E]]) -> Size: ...
+    @overload
+    def size(self: Column[list[E] | None]) -> Size: ...
+    @overload
+    def size(self: Column[tuple[E, ...]]) -> Size: ...
+    @overload
+    def size(self: Column[tuple[E, ...] | None]) -> Size: ...
+    @overload
+    def size(self: Column[dict[str, V]]) -> Size: ...
+    @overload
+    def size(self: Column[dict[str, V] | None]) -> Size: ...
+    # (no overload for nested models: mypy takes ``Column[_Model]`` to match ``Column[int]``)
+    def size(self) -> Size:
+        """``size()``: the length of a string or binary, the element count of a set, list or
+        map; compare it with ints (``Post.tags.size() > 3``)."""
+        if self.codec.dynamo_type not in SIZED:
+            raise InvalidCondition(
+                f"{self.label}.size(): size applies to strings, binary, sets, lists and maps, "
+                f"this attribute is stored as {self.codec.dynamo_type}"
+            )
+        return Size(self)
+
+    def attribute_type(self, kind: DynamoType) -> Condition:
+        """The stored attribute has the DynamoDB type ``kind`` ("S", "N", "SS", "M", ...)."""
+        if kind not in DYNAMO_TYPES:
+            raise InvalidCondition(
+                f"{self.label}.attribute_type({kind!r}): the type is one of "
+                f"{', '.join(sorted(DYNAMO_TYPES))}"
+            )
+        return AttributeType(self, kind)
+
+    # -- document paths ------------------------------------------------------------------------
+
+    @overload
+    def __getitem__(self: Column[dict[str, V]], key: str) -> Column[V]: ...
+    @overload
+    def __getitem__(self: Column[dict[str, V] | None], key: str) -> Column[V]: ...
+    @overload
+    def __getitem__(self: Column[list[V]], key: int) -> Column[V]: ...
+    @overload
+    def __getitem__(self: Column[list[V] | None], key: int) -> Column[V]: ...
+    @overload
+    def __getitem__(self: Column[_Model], key: str) -> Column[Any]: ...
+    @overload
+    def __getitem__(self: Column[_Model | None], key: str) -> Column[Any]: ...
+    def __getitem__(self, key: str | int) -> Column[Any]:
+        """A path into a map (``Post.meta["k"]``), nested model or list (``Post.items[0]``)."""
+        child = self.codec.child(key)
+        if child is None:
+            raise InvalidCondition(f"{self.label}[{key!r}]: no such path in this field's type")
+        if isinstance(key, int) and key < 0:
+            raise InvalidCondition(f"{self.label}[{key}]: list indexes must be >= 0")
+        return Column(self.model, self.field, (*self.path, key), child, f"{self.label}[{key!r}]")
+
+
+def _reversed(low: AttributeValue | Column[Any], high: AttributeValue | Column[Any]) -> bool:
+    """Whether two scalar bounds are in the wrong order, as DynamoDB orders them (numbers by
+    value, strings and binary by their bytes). Paths are never known to be."""
+    if _is_column(low) or _is_column(high):
+        return False
+    lo: AttributeValue = low  # type: ignore[assignment]  # TypeGuard narrows one way only
+    hi: AttributeValue = high  # type: ignore[assignment]
+    if "N" in lo and "N" in hi:
+        return Decimal(str(lo["N"])) > Decimal(str(hi["N"]))
+    if "S" in lo and "S" in hi:
+        return str(lo["S"]).encode() > str(hi["S"]).encode()
+    if "B" in lo and "B" in hi:
+        return bytes(lo["B"]) > bytes(hi["B"])
+    return False
+
+
+@overload
+def col(column: Column[T]) -> Column[T]: ...
+@overload
+def col(column: T) -> Column[T]: ...
+def col(column: object) -> Column[Any]:
+    """Type a class attribute as its column for checkers without our plugin (pyright).
+
+    ``col(Post.views)`` is ``Post.views`` at run time; pyright sees ``Column[int]``. (The first
+    overload keeps it ``Column[int]`` under mypy's plugin, where ``Post.views`` already is one.)
+    """
+    if _is_column(column):
+        return column
+    raise InvalidCondition(f"col() takes a model column such as Post.views, not {column!r}")
+
+
+def _is_column(value: object) -> TypeGuard[Column[Any]]:
+    return isinstance(value, Column)
