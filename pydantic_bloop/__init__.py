@@ -22,7 +22,7 @@ from .errors import (
     UnloadedField,
 )
 from .indexes import GlobalIndex, Index, LocalIndex
-from .markers import DynamoName, HashKey, RangeKey
+from .markers import DynamoName, HashKey, RangeKey, Version
 from .models import Base, BloopConfig
 from .paging import Page
 from .plans import Backoff
@@ -72,6 +72,7 @@ __all__ = [
     "TransientError",
     "UnboundModel",
     "UnloadedField",
+    "Version",
     "col",
     "parse_changes",
     "register_type",

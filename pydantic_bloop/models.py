@@ -3,7 +3,7 @@
 A ``Base`` subclass is a plain pydantic model. Its metaclass extends pydantic's: after pydantic has
 built the class it resolves keys, stored names, codecs and indexes once (raising ``InvalidModel``
 for a bad definition) and installs a non-data descriptor per field, so ``Post.views`` is a
-:class:`~pydantic_bloop.conditions.Column` while ``post.views`` is the instance's value.
+:class:`~pydantic_bloop.columns.Column` while ``post.views`` is the instance's value.
 
 A model whose annotations name a type not defined yet (a forward reference) is completed on first
 use instead: class attribute access, ``model_info`` or binding resolve the annotations the way
@@ -48,11 +48,12 @@ from pydantic import (
 )
 from pydantic._internal._model_construction import ModelMetaclass, NoInitField
 
-from .conditions import Column
+from .columns import Column
 from .errors import InvalidModel, InvalidValue, UnloadedField
 from .indexes import Index, IndexDeclaration, IndexSpec
 from .markers import DynamoName, HashKey, RangeKey
 from .types import MISSING, AttributeValue, Codec, codec_for
+from .versions import version_field
 from .wire import ItemReader, item_reader
 
 M = TypeVar("M", bound="Base")
@@ -124,6 +125,7 @@ class ModelInfo:
     bound_indexes: dict[str, Index[Any]]
     table: TableSpec | None
     columns: dict[str, Column[Any]]
+    version: FieldSpec | None = None  # the Version() field, if any
     # stored item -> instance in one pydantic-core call (see wire.py); built on first use
     _reader: ItemReader | _Unbuilt | None = dataclass_field(default=_UNBUILT, repr=False)
     _dynamo_names: dict[frozenset[str] | None, frozenset[str]] = dataclass_field(
@@ -529,6 +531,7 @@ def _build_info(cls: type[Base]) -> ModelInfo:
         bound_indexes={},
         table=None,
         columns=columns,
+        version=version_field(label, cls.model_fields, fields),
     )
     declarations = _index_declarations(cls)
     if hash_key is None:

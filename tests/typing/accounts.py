@@ -3,6 +3,7 @@
 from decimal import Decimal
 from typing import Annotated
 
+from pydantic_bloop import Base, HashKey, Version
 
 
 class Account(Base):
@@ -20,3 +21,4 @@ class Account(Base):
     note: str | None = None
     data: bytes | None = None
     active: bool = False
+    version: Annotated[int, Version()] = 0
