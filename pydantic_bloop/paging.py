@@ -23,7 +23,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any, Final, Generic, TypeVar, cast
 
-from .conditions import And, Column, Comparison, Condition, Renderer
+from .columns import Column
+from .conditions import And, Comparison, Condition, Renderer
 from .errors import InvalidQuery
 from .indexes import IndexSpec
 from .models import Base, FieldSpec, ModelInfo
