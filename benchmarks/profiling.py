@@ -23,7 +23,7 @@ from scenarios.model import INFO, Item, wire_items
 
 
 def workload(name: str, n: int) -> Callable[[], object]:
-    from pydantic_bloop import operations, tracking
+    from pydantic_bloop import tracking, writes
     from pydantic_bloop.plans import Backoff
 
     values = many_values(n)
@@ -47,8 +47,15 @@ def workload(name: str, n: int) -> Callable[[], object]:
             tracking.remember(obj, tracking.seen(INFO, w, None))
             obj.views += 1
             changed.append(obj)
-        options = operations.WriteOptions("update", False, Backoff())
-        return lambda: [operations._save_write(o, lambda m: "t", options, None) for o in changed]
+        options = writes.WriteOptions("update", False, Backoff())
+
+        def save() -> None:
+            for o in changed:
+                write = writes.save_write(o, lambda m: "t", options, None)
+                assert write is not None
+                write.request()
+
+        return save
     if name == "query":
         from scenarios.canned import CannedDynamo
         from scenarios.query import PK, canned_client

@@ -187,7 +187,7 @@ METHOD = """\
   `tracking.remember(obj, tracking.seen(info, item, None))`, what a query does per item. Each
   peer loads the items it dumped itself.
 - **2. save request**: a loaded object with one field changed;
-  `operations._save_write(obj, lambda m: "t", WriteOptions("update", False, Backoff()), None)`
+  `writes.save_write(obj, lambda m: "t", WriteOptions("update", False, Backoff()), None).request()`
   (diff against the snapshot + UpdateItem with placeholders). PynamoDB has no change tracking
   (the caller names the action); bloop 3.1.1 marks every column it loads, so a loaded object's
   save SETs them all (both of its rows are shown).

@@ -21,16 +21,21 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self, TypeVar, overload
 
 from .conditions import Condition
-from .engine import Bindings, EngineConfig, EngineCore, Persist
+from .drivers import Outcomes, run_async
+from .engine import Bindings, EngineConfig, EngineCore, streams_endpoint
 from .indexes import Index
 from .models import Base
 from .paging import Cursor, Page, Progress, QueryState, count
-from .plans import Backoff, Call, Parallel, Plan, Response, Sleep
+from .plans import Backoff, Call, Plan, Response
 from .plans import call as call_plan
 from .query import QueryBuilder, target_state
+from .writes import Persist
 
 if TYPE_CHECKING:
     from types_aiobotocore_dynamodb import DynamoDBClient as AsyncDynamoDBClient
+    from types_aiobotocore_dynamodbstreams import (
+        DynamoDBStreamsClient as AsyncDynamoDBStreamsClient,
+    )
 
 M = TypeVar("M", bound=Base)
 R = TypeVar("R")
@@ -42,12 +47,16 @@ class AsyncEngine(EngineCore):
 
     Pass an aiobotocore client (``async with session.create_client("dynamodb") as client``), or
     none and use ``async with AsyncEngine() as engine`` to have one created and closed.
+    ``streams_client`` (an aiobotocore ``"dynamodbstreams"`` client) serves stream reads;
+    without one, one is made from ``client`` when first needed, and closed on leaving
+    ``async with`` (or by ``await engine.close()``).
     """
 
     def __init__(
         self,
         client: AsyncDynamoDBClient | None = None,
         *,
+        streams_client: AsyncDynamoDBStreamsClient | None = None,
         atomic: bool = False,
         persist: Persist = "update",
         table_name_template: str = "{table_name}",
@@ -56,6 +65,8 @@ class AsyncEngine(EngineCore):
     ) -> None:
         self._client = client
         self._owned: Any = None  # the client's context manager, when we created the client
+        self._streams_client = streams_client
+        self._owned_streams: Any = None  # the same for a streams client we created
         self.config = EngineConfig(
             atomic=atomic,
             persist=persist,
@@ -99,9 +110,39 @@ class AsyncEngine(EngineCore):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Close the clients this engine created (none it was given)."""
+        if self._owned_streams is not None:
+            owned, self._owned_streams, self._streams_client = self._owned_streams, None, None
+            await owned.__aexit__(None, None, None)
         if self._owned is not None:
             owned, self._owned, self._client = self._owned, None, None
-            await owned.__aexit__(exc_type, exc, tb)
+            await owned.__aexit__(None, None, None)
+
+    async def streams(self) -> AsyncDynamoDBStreamsClient:
+        """The DynamoDB Streams client: the one given, or else one made (once) like `client`."""
+        if self._streams_client is None:
+            from aiobotocore.session import get_session
+
+            client = self.client
+            botocore_client: Any = client  # botocore keeps credentials private (no public getter)
+            credentials: Any = botocore_client._get_credentials()
+            frozen = await credentials.get_frozen_credentials() if credentials else None
+            session: Any = get_session()  # its stubs overload every AWS service
+            self._owned_streams = session.create_client(
+                "dynamodbstreams",
+                region_name=client.meta.region_name,
+                endpoint_url=streams_endpoint(client.meta.endpoint_url),
+                config=client.meta.config,
+                aws_access_key_id=frozen.access_key if frozen else None,
+                aws_secret_access_key=frozen.secret_key if frozen else None,
+                aws_session_token=frozen.token if frozen else None,
+            )
+            self._streams_client = await self._owned_streams.__aenter__()
+        assert self._streams_client is not None
+        return self._streams_client
 
     @asynccontextmanager
     async def context(
@@ -166,11 +207,17 @@ class AsyncEngine(EngineCore):
     # -- the transport ---------------------------------------------------------------------------
 
     async def _execute(self, call: Call) -> Response:
-        method = getattr(self.client, call.operation)
+        if call.service == "dynamodb":
+            client: object = self.client
+        elif call.service == "dynamodbstreams":
+            client = await self.streams()
+        else:
+            raise ValueError(f"no client for service {call.service!r}")
+        method = getattr(client, call.operation)
         response: Response = await method(**call.params)
         return response
 
-    async def _parallel(self, calls: tuple[Call, ...]) -> list[Response | BaseException]:
+    async def _parallel(self, calls: tuple[Call, ...]) -> Outcomes:
         limit = asyncio.Semaphore(self.config.max_concurrency)
 
         async def one(call: Call) -> Response:
@@ -184,30 +231,8 @@ class AsyncEngine(EngineCore):
         return list(results)
 
     async def run(self, plan: Plan[R]) -> R:
-        """Carry out ``plan`` (see :mod:`pydantic_bloop.plans`): the async twin of
-        ``Engine.run``."""
-        try:
-            step = next(plan)
-            while True:
-                result: Any
-                if isinstance(step, Call):
-                    try:
-                        result = await self._execute(step)
-                    except Exception as exc:  # handed to the plan, which decides
-                        step = plan.throw(exc)
-                        continue
-                elif isinstance(step, Parallel):
-                    result = await self._parallel(step.calls)
-                else:
-                    assert isinstance(step, Sleep)
-                    await asyncio.sleep(step.seconds)
-                    result = None
-                step = plan.send(result)
-        except StopIteration as stop:
-            value: R = stop.value
-            return value
-        finally:
-            plan.close()
+        """Carry out ``plan`` (see ``pydantic_bloop.plans``): the async twin of ``Engine.run``."""
+        return await run_async(plan, self._execute, self._parallel, asyncio.sleep)
 
 
 class AsyncQuery(QueryBuilder[M]):

@@ -15,22 +15,25 @@ from collections.abc import Generator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Self, TypeVar, overload
+from urllib.parse import urlsplit
 
 from . import operations, tables, transactions
 from .conditions import Condition
+from .drivers import Outcomes, run_sync
 from .errors import InvalidModel, UnboundModel
 from .indexes import Index
 from .models import Base, ModelInfo, model_info
-from .plans import Backoff, Call, Plan, Response, run_sync
+from .plans import Backoff, Call, Plan, Response
 from .query import Query, target_state
+from .writes import Persist, WriteOptions
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodbstreams import DynamoDBStreamsClient
 
 M = TypeVar("M", bound=Base)
 R = TypeVar("R")
-Persist = Literal["update", "overwrite"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +76,34 @@ def default_client() -> DynamoDBClient:
     return client
 
 
+def streams_endpoint(endpoint_url: str) -> str | None:
+    """The endpoint for a DynamoDB Streams client beside a DynamoDB client at `endpoint_url`:
+    the same for a local server (which serves both), botocore's own choice (None) on AWS, where
+    the two services have different hosts."""
+    host = urlsplit(endpoint_url).hostname or ""
+    return None if ".amazonaws.com" in host else endpoint_url
+
+
+def _streams_client_like(client: DynamoDBClient) -> DynamoDBStreamsClient:
+    """A DynamoDB Streams client with `client`'s region, endpoint, config and credentials
+    (frozen as they are now: pass `streams_client=` for credentials that must refresh)."""
+    import boto3
+
+    botocore_client: Any = client  # botocore keeps credentials private (no public getter)
+    credentials: Any = botocore_client._get_credentials()
+    frozen = credentials.get_frozen_credentials() if credentials is not None else None
+    streams: DynamoDBStreamsClient = boto3.client(
+        "dynamodbstreams",
+        region_name=client.meta.region_name,
+        endpoint_url=streams_endpoint(client.meta.endpoint_url),
+        config=client.meta.config,
+        aws_access_key_id=frozen.access_key if frozen else None,
+        aws_secret_access_key=frozen.secret_key if frozen else None,
+        aws_session_token=frozen.token if frozen else None,
+    )
+    return streams
+
+
 class EngineCore:
     """What both engines share: settings, bindings, and the plan of every operation.
 
@@ -99,9 +130,9 @@ class EngineCore:
                 f"{model.__name__} is not bound to this engine: call engine.bind({model.__name__})"
             ) from None
 
-    def _write_options(self) -> operations.WriteOptions:
+    def _write_options(self) -> WriteOptions:
         c = self.config
-        return operations.WriteOptions(c.persist, c.atomic, c.backoff)
+        return WriteOptions(c.persist, c.atomic, c.backoff)
 
     # -- plans -------------------------------------------------------------------------------------
 
@@ -145,12 +176,15 @@ class Engine(EngineCore):
     ``Engine(client=boto3.client("dynamodb"), atomic=False, persist="update",
     table_name_template="{table_name}", max_concurrency=8)``. The client is thread-safe and
     shared; batches and multi-object writes use up to ``max_concurrency`` requests at once.
+    ``streams_client`` (a boto3 ``"dynamodbstreams"`` client) serves stream reads; without one,
+    one is made from ``client`` when first needed.
     """
 
     def __init__(
         self,
         client: DynamoDBClient | None = None,
         *,
+        streams_client: DynamoDBStreamsClient | None = None,
         atomic: bool = False,
         persist: Persist = "update",
         table_name_template: str = "{table_name}",
@@ -158,6 +192,8 @@ class Engine(EngineCore):
         backoff: Backoff | None = None,
     ) -> None:
         self.client: DynamoDBClient = client if client is not None else default_client()
+        self._streams_client = streams_client
+        self._owns_streams = False
         self.config = EngineConfig(
             atomic=atomic,
             persist=persist,
@@ -241,12 +277,33 @@ class Engine(EngineCore):
 
     # -- the transport ---------------------------------------------------------------------------
 
+    @property
+    def streams_client(self) -> DynamoDBStreamsClient:
+        """The DynamoDB Streams client: the one given, or else one made (once) like `client`."""
+        if self._streams_client is None:
+            self._streams_client = _streams_client_like(self.client)
+            self._owns_streams = True
+        return self._streams_client
+
+    def close(self) -> None:
+        """Close the clients this engine created itself (none it was given)."""
+        if self._owns_streams and self._streams_client is not None:
+            self._streams_client.close()
+            self._streams_client, self._owns_streams = None, False
+
+    def _client_for(self, service: str) -> object:
+        if service == "dynamodb":
+            return self.client
+        if service == "dynamodbstreams":
+            return self.streams_client
+        raise ValueError(f"no client for service {service!r}")
+
     def _execute(self, call: Call) -> Response:
-        method = getattr(self.client, call.operation)
+        method = getattr(self._client_for(call.service), call.operation)
         response: Response = method(**call.params)
         return response
 
-    def _parallel(self, calls: tuple[Call, ...]) -> list[Response | BaseException]:
+    def _parallel(self, calls: tuple[Call, ...]) -> Outcomes:
         if len(calls) == 1 or self.config.max_concurrency == 1:
             return [_outcome(self._execute, c) for c in calls]
         pool = self._pool.get(self.config.max_concurrency)

@@ -53,13 +53,12 @@ from .errors import InvalidModel, InvalidValue, UnloadedField
 from .indexes import Index, IndexDeclaration, IndexSpec
 from .markers import DynamoName, HashKey, RangeKey
 from .types import MISSING, AttributeValue, Codec, codec_for
+from .updates import NOTHING_ATTRIBUTE
 from .versions import version_field
 from .wire import ItemReader, item_reader
 
 M = TypeVar("M", bound="Base")
 
-# What an update with nothing to set removes (see operations): no model may store it.
-NOTHING_ATTRIBUTE = "__bloop_nothing__"
 
 StreamView = Literal["keys_only", "new_image", "old_image", "new_and_old_images"]
 KEY_TYPES = frozenset({"S", "N", "B"})

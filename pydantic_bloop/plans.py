@@ -5,11 +5,15 @@ returns the operation's result. Plans build every request dict and interpret eve
 including paging, batching, retries of unprocessed work and waits; an engine only carries the
 steps out over its transport (boto3 threads, or asyncio). One copy of the logic, small drivers.
 
-- ``Call(operation, params)``: one client call; the plan receives the response dict, or the
-  client's exception is thrown into it.
+- ``Call(operation, params, service="dynamodb")``: one client call (``service`` names the
+  client: ``"dynamodb"``, or ``"dynamodbstreams"`` for DynamoDB Streams); the plan receives the
+  response dict, or the client's exception is thrown into it.
 - ``Parallel(calls)``: calls that may run concurrently; the plan receives, in order, each
   response or the exception that call raised (not thrown, so the plan sees them all).
 - ``Sleep(seconds)``: wait; the plan receives None.
+
+The drivers that carry plans out live in ``drivers``; ``Engine.run`` / ``AsyncEngine.run`` run
+a plan on an engine's transport.
 """
 
 from __future__ import annotations
@@ -27,17 +31,25 @@ Response = dict[str, Any]
 
 @dataclass(frozen=True, slots=True)
 class Call:
-    operation: str  # the client method name, e.g. "update_item"
+    """One client call: `operation` is the client method name (e.g. `"update_item"`), `params`
+    its keyword arguments, `service` the client it goes to."""
+
+    operation: str
     params: dict[str, Any]
+    service: str = "dynamodb"
 
 
 @dataclass(frozen=True, slots=True)
 class Parallel:
+    """Calls that may run concurrently; the plan receives each outcome, in order."""
+
     calls: tuple[Call, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class Sleep:
+    """Wait `seconds`; the plan receives None."""
+
     seconds: float
 
 
@@ -75,30 +87,3 @@ def error_code(exc: BaseException) -> str | None:
         code = exc.response.get("Error", {}).get("Code")
         return str(code) if code is not None else None
     return None
-
-
-def run_sync(
-    plan: Plan[R],
-    execute: Callable[[Call], Response],
-    parallel: Callable[[tuple[Call, ...]], list[Response | BaseException]],
-    sleep: Callable[[float], None],
-) -> R:
-    """Drive ``plan`` to completion with blocking primitives (what the sync engine uses)."""
-    try:
-        step = next(plan)
-        while True:
-            if isinstance(step, Call):
-                try:
-                    result: Any = execute(step)
-                except Exception as exc:  # handed to the plan, which decides
-                    step = plan.throw(exc)
-                    continue
-            elif isinstance(step, Parallel):
-                result = parallel(step.calls)
-            else:
-                sleep(step.seconds)
-                result = None
-            step = plan.send(result)
-    except StopIteration as stop:
-        value: R = stop.value
-        return value

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from .conditions import Condition, PathEquals, and_all
 from .types import AttributeValue
+from .updates import Remove, Set, Update
 
 if TYPE_CHECKING:
     from .models import Base, ModelInfo
@@ -78,8 +79,10 @@ def seen(
 
 @dataclass(frozen=True, slots=True)
 class Diff:
-    """What an update-save sends: attributes to SET and to REMOVE, and the snapshot after."""
+    """What an update-save sends: attributes to SET and to REMOVE (as the `update` to render,
+    and by stored name), and the snapshot after."""
 
+    update: Update
     set: dict[str, AttributeValue]
     remove: tuple[str, ...]
     after: Snapshot
@@ -153,7 +156,9 @@ def diff(info: ModelInfo, obj: Base, key: Mapping[str, AttributeValue]) -> Diff:
                 continue  # never seen and now None: nothing to send, nothing known stored
             sets[name] = item[name] = current
             names.add(name)
-    return Diff(sets, tuple(removes), Snapshot(item, frozenset(names), dict(values)))
+    actions = [Set((n,), v) for n, v in sets.items()] + [Remove((n,)) for n in removes]
+    after = Snapshot(item, frozenset(names), dict(values))
+    return Diff(Update(actions), sets, tuple(removes), after)
 
 
 def atomic_condition(info: ModelInfo, obj: Base) -> Condition:

@@ -44,7 +44,7 @@ class _Entry:
 
 def local_cases(n: int) -> list[_Entry]:
     """The cases measured in this process: the floors and pydantic_bloop."""
-    from pydantic_bloop import operations, tracking
+    from pydantic_bloop import tracking, writes
     from pydantic_bloop.plans import Backoff
     from pydantic_bloop.wire import item_reader
 
@@ -140,17 +140,20 @@ def local_cases(n: int) -> list[_Entry]:
         tracking.remember(obj, tracking.seen(INFO, w, None))
         obj.views += 1
         changed.append(obj)
-    options = operations.WriteOptions("update", False, Backoff())
-    write = operations._save_write(changed[0], lambda m: "t", options, None)
-    assert write is not None and write.call.params["UpdateExpression"] == "SET #n0=:v0", write
+    options = writes.WriteOptions("update", False, Backoff())
+    write = writes.save_write(changed[0], lambda m: "t", options, None)
+    assert write is not None
+    assert write.request().params["UpdateExpression"] == "SET #n0=:v0", write
 
     def save() -> None:
-        save_write = operations._save_write
+        save_write = writes.save_write
         for obj in changed:
-            save_write(obj, lambda m: "t", options, None)
+            write = save_write(obj, lambda m: "t", options, None)
+            assert write is not None
+            write.request()
 
     add(
-        Case("save", "pydantic_bloop: operations._save_write (diff + UpdateItem)", n, save),
+        Case("save", "pydantic_bloop: writes.save_write (diff + UpdateItem)", n, save),
         target=Target("value_max", 10.0, "µs"),
     )
     return entries

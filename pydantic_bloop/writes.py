@@ -1,0 +1,284 @@
+"""The write unit: one object's put, update, delete or condition check.
+
+A `Write` knows its object, the object's model, the table and key, what it does (`kind`), its
+update expression, and its full condition (the caller's condition AND, in atomic mode, that the
+stored item is what the object last saw). Every way of sending writes is an envelope around
+writes:
+
+- a single request: `write.request()` is the PutItem / UpdateItem / DeleteItem `Call`;
+- BatchWriteItem: `write.batch_entry()` is its `PutRequest` / `DeleteRequest`;
+- TransactWriteItems: `write.transact_entry()` is its `Put` / `Update` / `Delete` /
+  `ConditionCheck`.
+
+Whoever sends it reports back: `write.applied(response)` once DynamoDB has applied it (the
+object remembers what is now stored; the response is there for what a write may return, such as
+ReturnValues or consumed capacity), and `write.failed(exc)` turns a failure into the library's
+error (`ConstraintViolation` with the stored item, the `ClientError` kept as `__cause__`).
+
+Pure logic: building a write sends nothing. Every value is dumped and checked when the write is
+built, so a batch fails before its first request.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from .conditions import Condition, Renderer, and_all
+from .errors import ConstraintViolation, InvalidCondition, InvalidValue
+from .models import Base, ModelInfo, model_info
+from .plans import Backoff, Call, Response, error_code
+from .tracking import Snapshot, atomic_condition, canonical, current_snapshot, diff, remember, seen
+from .types import AttributeValue
+from .updates import Update
+
+__all__ = [
+    "MAX_ITEM_BYTES",
+    "KeyId",
+    "Persist",
+    "TableOf",
+    "Write",
+    "WriteKind",
+    "WriteOptions",
+    "condition_check",
+    "delete_write",
+    "describe_object",
+    "describe_objects",
+    "key_id",
+    "save_write",
+]
+
+Persist = Literal["update", "overwrite"]
+WriteKind = Literal["put", "update", "delete", "check"]
+TableOf = Callable[[type[Base]], str]
+KeyId = tuple[str, Hashable]  # a table and the canonical form of a key in it
+
+MAX_ITEM_BYTES = 400 * 1024
+
+_OPERATIONS = {"put": "put_item", "update": "update_item", "delete": "delete_item"}
+_TRANSACT = {"put": "Put", "update": "Update", "delete": "Delete", "check": "ConditionCheck"}
+
+
+@dataclass(frozen=True, slots=True)
+class WriteOptions:
+    """The engine settings a write depends on."""
+
+    persist: Persist
+    atomic: bool
+    backoff: Backoff = field(default_factory=Backoff)
+
+
+@dataclass(frozen=True, slots=True)
+class Write:
+    """One object's write. Build it with `save_write`, `delete_write` or `condition_check`."""
+
+    obj: Base
+    info: ModelInfo
+    table: str
+    key: dict[str, AttributeValue]
+    kind: WriteKind
+    item: dict[str, AttributeValue] | None = None  # a put's whole item
+    update: Update | None = None  # an update's actions (empty: create or check only)
+    condition: Condition | None = None  # the full condition
+    after: Snapshot | None = None  # what the object has seen once the write is applied
+
+    @property
+    def ident(self) -> KeyId:
+        """The table and key this write is about (equal for equal keys however spelt)."""
+        return key_id(self.table, tuple(self.key), self.key)
+
+    def _params(self) -> dict[str, Any]:
+        """The request parameters this write renders to (without the operation)."""
+        r = Renderer()
+        params: dict[str, Any] = {"TableName": self.table}
+        if self.item is not None:
+            params["Item"] = self.item
+        else:
+            params["Key"] = self.key
+        if self.kind == "update":
+            params["UpdateExpression"] = (self.update or Update()).render(r)
+        if self.condition is not None:
+            params["ConditionExpression"] = r.condition(self.condition)
+            # the stored item comes back in the error, for ConstraintViolation.item
+            params["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+        return r.into(params)
+
+    def request(self) -> Call:
+        """The single PutItem / UpdateItem / DeleteItem request of this write."""
+        operation = _OPERATIONS.get(self.kind)
+        if operation is None:
+            raise ValueError("a condition check is sent only inside a transaction")
+        return Call(operation, self._params())
+
+    def batch_entry(self) -> dict[str, Any]:
+        """This write as an entry of BatchWriteItem (unconditional puts and deletes only)."""
+        if self.condition is not None or self.kind not in ("put", "delete"):
+            raise ValueError(f"BatchWriteItem cannot carry a conditional or {self.kind} write")
+        if self.item is not None:
+            return {"PutRequest": {"Item": self.item}}
+        return {"DeleteRequest": {"Key": self.key}}
+
+    def transact_entry(self) -> dict[str, Any]:
+        """This write as an entry of TransactWriteItems."""
+        return {_TRANSACT[self.kind]: self._params()}
+
+    def applied(self, response: Response | None = None) -> None:
+        """DynamoDB applied this write: the object now has seen what is stored. `response` is
+        the write's own response (None inside a batch, which has none per item)."""
+        if self.kind != "check":
+            remember(self.obj, self.after)
+
+    def failed(self, exc: BaseException) -> BaseException:
+        """The error to raise for this write's failure `exc`: a failed condition becomes
+        `ConstraintViolation`; anything else stays as it is."""
+        if error_code(exc) != "ConditionalCheckFailedException":
+            return exc
+        response: dict[str, Any] = getattr(exc, "response", {})
+        return self.violation(response.get("Item"), exc)
+
+    def violation(
+        self, item: dict[str, AttributeValue] | None, cause: BaseException | None
+    ) -> ConstraintViolation:
+        """`ConstraintViolation` for this write's condition, with the stored `item` (when the
+        server returned it) and the error behind it as `__cause__`."""
+        shown = _readable(self._params()) if self.condition is not None else "(none)"
+        error = ConstraintViolation(
+            f"{describe_object(self.obj)}: the condition failed: {shown}", self.obj, item
+        )
+        error.__cause__ = cause
+        return error
+
+
+def key_id(table: str, names: Sequence[str], attrs: dict[str, AttributeValue]) -> KeyId:
+    """Identity of a key regardless of how DynamoDB spells its numbers."""
+    return table, tuple(canonical(attrs[n]) for n in names)
+
+
+# -- building writes ---------------------------------------------------------------------------
+
+
+def save_write(
+    obj: Base, table_of: TableOf, options: WriteOptions, condition: Condition | None
+) -> Write | None:
+    """The write that saves `obj`: a put of the whole item (`persist="overwrite"`) or an update
+    of what changed; None when there is nothing to send."""
+    info = model_info(type(obj))
+    table = table_of(type(obj))
+    key = info.key_of(obj)
+    full = _full_condition(info, obj, options, condition)
+    if options.persist == "overwrite":
+        item = info.dump_item(obj)
+        _check_size(obj, item)
+        after = seen(info, item, None, obj)
+        return Write(obj, info, table, key, "put", item=item, condition=full, after=after)
+    changes = diff(info, obj, key)
+    _check_size(obj, {**key, **changes.set})
+    if not changes.update and full is None and current_snapshot(info, obj) is not None:
+        # Nothing changed since the item was seen and nothing is to be checked: an update
+        # would write nothing (and, had the item been deleted meanwhile, recreate it blank).
+        return None
+    return Write(
+        obj, info, table, key, "update", update=changes.update, condition=full, after=changes.after
+    )
+
+
+def delete_write(
+    obj: Base, table_of: TableOf, options: WriteOptions, condition: Condition | None
+) -> Write:
+    """The write that deletes `obj`."""
+    info = model_info(type(obj))
+    full = _full_condition(info, obj, options, condition)
+    return Write(obj, info, table_of(type(obj)), info.key_of(obj), "delete", condition=full)
+
+
+def condition_check(obj: Base, table_of: TableOf, condition: Condition) -> Write:
+    """A check of `condition` on `obj`'s stored item (a transaction's ConditionCheck)."""
+    info = model_info(type(obj))
+    _check_columns(info, obj, condition)
+    return Write(obj, info, table_of(type(obj)), info.key_of(obj), "check", condition=condition)
+
+
+def _full_condition(
+    info: ModelInfo, obj: Base, options: WriteOptions, condition: Condition | None
+) -> Condition | None:
+    """The caller's condition AND (atomic mode) the stored item is what `obj` last saw."""
+    if condition is not None:
+        _check_columns(info, obj, condition)
+    return and_all([condition, atomic_condition(info, obj) if options.atomic else None])
+
+
+def _check_columns(info: ModelInfo, obj: Base, condition: Condition) -> None:
+    for column in condition.columns():
+        if not isinstance(obj, column.model):
+            raise InvalidCondition(
+                f"the condition names {column.label}, which is not a field of {info.label}"
+            )
+
+
+# -- limits and messages -----------------------------------------------------------------------
+
+
+def _check_size(obj: Base, item: dict[str, AttributeValue]) -> None:
+    size = sum(len(name.encode()) + _value_size(value) for name, value in item.items())
+    if size > MAX_ITEM_BYTES:
+        raise InvalidValue(
+            f"{describe_object(obj)} is about {size:,} bytes; DynamoDB stores items of at most "
+            f"400 KB ({MAX_ITEM_BYTES:,} bytes)"
+        )
+
+
+def _value_size(value: AttributeValue) -> int:
+    """DynamoDB's size of an attribute value (numbers approximately: 1 byte per 2 digits)."""
+    ((kind, inner),) = value.items()
+    if kind == "S":
+        return len(inner.encode())
+    if kind == "B":
+        return len(inner)
+    if kind == "N":
+        return len(inner) // 2 + 2
+    if kind in ("SS", "BS"):
+        return sum(len(v.encode()) if isinstance(v, str) else len(v) for v in inner)
+    if kind == "NS":
+        return sum(len(v) // 2 + 2 for v in inner)
+    if kind == "L":
+        return 3 + sum(1 + _value_size(v) for v in inner)
+    if kind == "M":
+        return 3 + sum(1 + len(k.encode()) + _value_size(v) for k, v in inner.items())
+    return 1  # BOOL, NULL
+
+
+_PLACEHOLDER = re.compile(r"[#:][nv]\d+")
+
+
+def _readable(params: dict[str, Any]) -> str:
+    """The condition of a request with its placeholders filled in, for error messages."""
+    names: dict[str, str] = params.get("ExpressionAttributeNames", {})
+    values: dict[str, AttributeValue] = params.get("ExpressionAttributeValues", {})
+
+    def fill(match: re.Match[str]) -> str:
+        token = match[0]
+        if token in names:
+            return names[token]
+        if token in values:
+            ((kind, plain),) = values[token].items()
+            return str(plain) if kind == "N" else repr(plain)
+        return token
+
+    expression: str = params.get("ConditionExpression", "")
+    return _PLACEHOLDER.sub(fill, expression)
+
+
+def describe_objects(objs: Sequence[Base], most: int = 10) -> str:
+    """`Post(forum='f', id=1), ...` (at most `most` of them, then how many more)."""
+    shown = ", ".join(describe_object(o) for o in objs[:most])
+    return shown + (f" and {len(objs) - most} more" if len(objs) > most else "")
+
+
+def describe_object(obj: Base) -> str:
+    """`Post(forum='f', id=1)`: the model and key of `obj`, for error messages."""
+    info = model_info(type(obj))
+    values = vars(obj)
+    shown = ", ".join(f"{k.name}={values.get(k.name)!r}" for k in info.keys)
+    return f"{info.label}({shown})"
