@@ -15,10 +15,11 @@ from typing import Any
 
 from .errors import CancellationReason, InvalidTransaction, MissingObjects, TransactionCanceled
 from .models import Base, model_info
-from .operations import TableOf, refresh
+from .operations import refresh
 from .plans import Backoff, Call, Plan, Response, Sleep, error_code
 from .tracking import canonical
 from .types import AttributeValue
+from .writes import TableOf
 
 MAX_ITEMS = 100
 MAX_REQUEST_BYTES = 4 * 1024 * 1024

@@ -9,7 +9,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from pydantic_bloop import Backoff, TransactionCanceled
-from pydantic_bloop.plans import Call, Response, run_sync
+from pydantic_bloop.drivers import run_sync
+from pydantic_bloop.plans import Call, Response
 from pydantic_bloop.transactions import Part, send
 from tests.shop import Customer, Product
 
