@@ -27,6 +27,7 @@ from .models import Base, BloopConfig
 from .paging import Page
 from .plans import Backoff
 from .query import Query, Results
+from .readers import AsyncStreamReader, StreamReader
 from .streams import Change, Changes, InvalidRecords, RecordError, StreamError, parse_changes
 from .types import AsEpoch, register_type
 
@@ -35,6 +36,7 @@ __all__ = [
     "AsyncEngine",
     "AsyncQuery",
     "AsyncResults",
+    "AsyncStreamReader",
     "Backoff",
     "Base",
     "BloopConfig",
@@ -66,6 +68,7 @@ __all__ = [
     "RecordError",
     "Results",
     "StreamError",
+    "StreamReader",
     "TableMismatch",
     "TableNotActive",
     "TransactionCanceled",

@@ -29,6 +29,8 @@ from .paging import Cursor, Page, Progress, QueryState, count
 from .plans import Backoff, Call, Plan, Response
 from .plans import call as call_plan
 from .query import QueryBuilder, target_state
+from .readers import AsyncStreamReader
+from .stream_reader import OnError, Start
 from .writes import Persist
 
 if TYPE_CHECKING:
@@ -203,6 +205,12 @@ class AsyncEngine(EngineCore):
     def scan(self, target: type[M] | Index[M]) -> AsyncQuery[M]:
         """A scan of a model's table or one of its indexes."""
         return AsyncQuery(self, target_state(target, scan=True))
+
+    def stream(
+        self, model: type[M], /, *, start: Start = "trim_horizon", errors: OnError = "raise"
+    ) -> AsyncStreamReader[M]:
+        """``Engine.stream`` on this engine: ``await reader.read()``."""
+        return AsyncStreamReader(self, model, start=start, errors=errors)
 
     # -- the transport ---------------------------------------------------------------------------
 

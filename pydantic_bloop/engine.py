@@ -26,6 +26,8 @@ from .indexes import Index
 from .models import Base, ModelInfo, model_info
 from .plans import Backoff, Call, Plan, Response
 from .query import Query, target_state
+from .readers import StreamReader
+from .stream_reader import OnError, Start
 from .writes import Persist, WriteOptions
 
 if TYPE_CHECKING:
@@ -274,6 +276,13 @@ class Engine(EngineCore):
     def scan(self, target: type[M] | Index[M]) -> Query[M]:
         """A scan of a model's table or one of its indexes."""
         return Query(self, target_state(target, scan=True))
+
+    def stream(
+        self, model: type[M], /, *, start: Start = "trim_horizon", errors: OnError = "raise"
+    ) -> StreamReader[M]:
+        """A reader of the changes of ``model``'s table from its DynamoDB stream, from
+        ``start`` (see ``StreamReader``; several models of one table: construct one)."""
+        return StreamReader(self, model, start=start, errors=errors)
 
     # -- the transport ---------------------------------------------------------------------------
 

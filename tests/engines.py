@@ -25,7 +25,7 @@ import pytest
 from botocore.awsrequest import AWSResponse
 from mypy_boto3_dynamodb import DynamoDBClient
 
-from pydantic_bloop import AsyncEngine, AsyncQuery, AsyncResults, Engine
+from pydantic_bloop import AsyncEngine, AsyncQuery, AsyncResults, AsyncStreamReader, Engine
 
 T = TypeVar("T")
 EngineKind = Literal["sync", "async"]
@@ -61,6 +61,8 @@ def _wrap(value: Any, loop: LoopThread) -> Any:
         return QueryOverAsync(value, loop)
     if isinstance(value, AsyncEngine):
         return EngineOverAsync(value, loop)
+    if isinstance(value, AsyncStreamReader):  # read() is awaited; position etc. pass through
+        return _Adapter(value, loop)
     return value
 
 
