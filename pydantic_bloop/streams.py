@@ -3,26 +3,29 @@
 Pure functions, no engine and no client: :func:`parse_changes` takes what a Lambda function
 receives (a DynamoDB stream event, an EventBridge pipe batch, a Kinesis Data Streams event for
 DynamoDB) and the models of the table, and returns a :class:`Change` per record. The stream
-reader (:mod:`pydantic_bloop.stream_reader`) reads GetRecords responses with the same code.
-
-The envelopes differ only in where the record sits and how some values are spelt: in JSON
-events binary values (``B``, ``BS``, also inside lists and maps) are base64 text, the time is
-epoch seconds (Kinesis: milliseconds); GetRecords through botocore gives bytes and datetimes.
+reader (:mod:`pydantic_bloop.stream_reader`) reads GetRecords responses with the same code;
+the envelopes and their spelling of values are :mod:`pydantic_bloop.envelopes`'.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from decimal import Decimal
-from typing import Any, Generic, Literal, TypeVar, cast, overload
+from datetime import datetime
+from typing import Any, Generic, Literal, TypeVar, overload
 
 from pydantic import ValidationError
 
+from .envelopes import (
+    Image,
+    decode_image,
+    envelope_of,
+    loose_sequence_number,
+    plain_image,
+    record_time,
+    records_of,
+    str_or_none,
+)
 from .errors import BloopError, InvalidModel
 from .models import Base, ModelInfo, StreamView, model_info
 from .tracking import remember, same, seen
@@ -35,7 +38,6 @@ M3 = TypeVar("M3", bound=Base)
 M4 = TypeVar("M4", bound=Base)
 
 Kind = Literal["insert", "modify", "remove"]
-Image = dict[str, AttributeValue]
 #: Tells the models of one table apart: given a record's image (the new one, else the old one,
 #: else only its keys), the model it stores, or None for a record of no known model.
 Match = Callable[[Mapping[str, AttributeValue]], type[Base] | None]
@@ -265,7 +267,7 @@ def parse_changes(
     matcher = Matcher(models, match, table_name_template)
     changes: list[Change[Any]] = []
     failed: list[RecordError] = []
-    for record in _records(event):
+    for record in records_of(event):
         result = parse_record(record, matcher)
         if isinstance(result, RecordError):
             failed.append(result)
@@ -332,17 +334,6 @@ class Matcher:
 # -- one record -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class _Envelope:
-    """What the record's envelope says: the DynamoDB part and how to read it."""
-
-    body: Mapping[str, Any]  # eventName, dynamodb, ...
-    sequence_number: str | None
-    table: str | None
-    time_unit: float  # seconds per unit of a numeric ApproximateCreationDateTime
-    base64: bool  # binary values are base64 text (JSON events)
-
-
 def parse_record(
     record: Mapping[str, Any],
     matcher: Matcher,
@@ -354,13 +345,13 @@ def parse_record(
     when the record does not (GetRecords); ``base64_binary=False`` reads binary values as bytes
     already (botocore's responses)."""
     try:
-        envelope = _envelope(record, base64_binary)
+        envelope = envelope_of(record, base64_binary)
     except (KeyError, TypeError, ValueError) as exc:
         return RecordError(
             f"not a DynamoDB stream record ({exc!r})",
             table=table,
             stored_key={},
-            sequence_number=_loose_sequence_number(record),
+            sequence_number=loose_sequence_number(record),
             model=None,
             record=record,
         )
@@ -368,7 +359,7 @@ def parse_record(
     table = envelope.table or table
     data: Mapping[str, Any] = body.get("dynamodb") or {}
     sequence_number = envelope.sequence_number
-    decode = _decode_image if envelope.base64 else _plain_image
+    decode = decode_image if envelope.base64 else plain_image
     stored_key = decode(data.get("Keys") or {})
     old_image = decode(data["OldImage"]) if "OldImage" in data else None
     new_image = decode(data["NewImage"]) if "NewImage" in data else None
@@ -411,128 +402,12 @@ def parse_record(
         old_image=old_image,
         new_image=new_image,
         sequence_number=sequence_number,
-        time=_time(data.get("ApproximateCreationDateTime"), envelope.time_unit),
+        time=record_time(data.get("ApproximateCreationDateTime"), envelope.time_unit),
         table=table,
         view=_VIEWS.get(str(data.get("StreamViewType"))),
-        event_id=_str_or_none(body.get("eventID")),
+        event_id=str_or_none(body.get("eventID")),
         expired=identity.get("type") == "Service" and identity.get("principalId") == _TTL_PRINCIPAL,
     )
-
-
-def _records(event: object) -> list[Mapping[str, Any]]:
-    if isinstance(event, Mapping):
-        mapping = cast(Mapping[str, Any], event)
-        records = mapping.get("Records")
-        if isinstance(records, list):
-            return cast(list[Mapping[str, Any]], records)
-        return [mapping]
-    if isinstance(event, list | tuple):
-        return list(cast(Sequence[Mapping[str, Any]], event))
-    raise TypeError(
-        "expected a stream event: a dict (with Records, or one record) or a list of records, "
-        f"not {type(event).__name__}"
-    )
-
-
-def _envelope(record: Mapping[str, Any], base64_binary: bool) -> _Envelope:
-    if "detail" in record and "dynamodb" not in record:  # an EventBridge event of one record
-        record = record["detail"]
-    kinesis = record.get("kinesis")
-    if isinstance(kinesis, Mapping) or record.get("eventSource") == "aws:kinesis":
-        # Kinesis Data Streams for DynamoDB: the record is base64 JSON in the Kinesis record
-        # (Lambda: under "kinesis"; an EventBridge pipe: at the top); times in milliseconds
-        outer = cast(Mapping[str, Any], kinesis) if isinstance(kinesis, Mapping) else record
-        body: Mapping[str, Any] = json.loads(base64.b64decode(outer["data"], validate=True))
-        data: Mapping[str, Any] = body.get("dynamodb") or {}
-        precision = data.get("ApproximateCreationDateTimePrecision")
-        return _Envelope(
-            body,
-            _str_or_none(outer.get("sequenceNumber")),
-            _str_or_none(body.get("tableName")),
-            1e-6 if precision == "MICROSECOND" else 1e-3,
-            True,
-        )
-    if not isinstance(record.get("dynamodb"), Mapping):
-        raise KeyError("dynamodb")
-    data = record["dynamodb"]
-    return _Envelope(
-        record,
-        _str_or_none(data.get("SequenceNumber")),
-        _table_of_arn(record.get("eventSourceARN")),
-        1.0,
-        base64_binary,
-    )
-
-
-def _table_of_arn(arn: object) -> str | None:
-    """``arn:aws:dynamodb:<region>:<account>:table/<name>/stream/<label>`` -> ``<name>``."""
-    if not isinstance(arn, str):
-        return None
-    _, _, resource = arn.partition(":table/")
-    name = resource.split("/", 1)[0]
-    return name or None
-
-
-def _loose_sequence_number(record: object) -> str | None:
-    """A sequence number from something that is not a readable record, if it has one."""
-    if not isinstance(record, Mapping):
-        return None
-    found = cast(Mapping[str, Any], record)
-    for part in (found.get("dynamodb"), found.get("kinesis"), found):
-        if isinstance(part, Mapping):
-            inner = cast(Mapping[str, Any], part)
-            number = inner.get("SequenceNumber") or inner.get("sequenceNumber")
-            if number is not None:
-                return str(number)
-    return None
-
-
-def _str_or_none(value: object) -> str | None:
-    return None if value is None else str(value)
-
-
-def _time(value: object, unit: float) -> datetime | None:
-    if isinstance(value, datetime):
-        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
-    if isinstance(value, int | float | Decimal | str):
-        return datetime.fromtimestamp(float(value) * unit, UTC)
-    return None
-
-
-# -- images -----------------------------------------------------------------------------------
-
-
-def _plain_image(image: Mapping[str, AttributeValue]) -> Image:
-    return dict(image)
-
-
-def _decode_image(image: Mapping[str, AttributeValue]) -> Image:
-    """An image of a JSON event with its binary values (base64 text) as bytes."""
-    return {name: _decode(value) for name, value in image.items()}
-
-
-def _decode(value: AttributeValue) -> AttributeValue:
-    if len(value) != 1:
-        return value
-    ((kind, inner),) = value.items()
-    if kind == "B":
-        return {"B": _bytes(inner)}
-    if kind == "BS":
-        return {"BS": [_bytes(v) for v in inner]}
-    if kind == "L":
-        return {"L": [_decode(v) for v in inner]}
-    if kind == "M":
-        return {"M": {k: _decode(v) for k, v in inner.items()}}
-    return value
-
-
-def _bytes(value: object) -> object:
-    if isinstance(value, str):
-        try:
-            return base64.b64decode(value, validate=True)
-        except binascii.Error:
-            return value  # not base64: left for validation to report
-    return value
 
 
 class _Invalid(Exception):
