@@ -9,11 +9,23 @@ INSERT records (the key alone, then the item), where DynamoDB records one.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 import pytest
+from mypy_boto3_dynamodb import DynamoDBClient
 
-from pydantic_bloop import Base, BloopConfig, Change, HashKey, StreamError
+from pydantic_bloop import (
+    Base,
+    BloopConfig,
+    Change,
+    Engine,
+    HashKey,
+    RangeKey,
+    StreamError,
+    StreamReader,
+)
+from pydantic_bloop.types import AttributeValue
 from tests.engines import MakeEngine
 
 pytestmark = pytest.mark.dynalite_unsupported("no streams in dynalite")
@@ -119,3 +131,35 @@ def test_a_table_without_a_stream_is_refused(make_engine: MakeEngine) -> None:
     reader: Any = engine.stream(Plain)
     with pytest.raises(StreamError, match=r"table '.*plain' has no stream"):
         reader.read()
+
+
+class Customer(Base):
+    model_config = BloopConfig(table_name="shop", stream="new_image")
+    pk: Annotated[str, HashKey()]
+    sk: Annotated[str, RangeKey()]
+    name: str
+
+
+class Order(Base):
+    model_config = BloopConfig(table_name="shop", stream="new_image")
+    pk: Annotated[str, HashKey()]
+    sk: Annotated[str, RangeKey()]
+    total: int
+
+
+def kind_of(image: Mapping[str, AttributeValue]) -> type[Customer | Order] | None:
+    return Customer if image["sk"]["S"] == "profile" else Order
+
+
+def test_several_models_of_one_table_in_one_reader(
+    client: DynamoDBClient, table_prefix: str
+) -> None:
+    engine = Engine(client=client, table_name_template=table_prefix + "{table_name}")
+    engine.bind(Customer, Order)
+    with engine.context(persist="overwrite") as writer:
+        writer.save(Customer(pk="c1", sk="profile", name="Ada"))
+        writer.save(Order(pk="c1", sk="order#1", total=12))
+    reader: StreamReader[Customer | Order] = StreamReader(engine, Customer, Order, match=kind_of)
+    customer, order = reader.read()
+    assert isinstance(customer.new, Customer) and customer.new.name == "Ada"
+    assert isinstance(order.new, Order) and order.new.total == 12
