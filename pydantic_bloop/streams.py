@@ -280,7 +280,9 @@ def parse_changes(
 
 
 class Matcher:
-    """Which model a record's item is, among the models given (see :func:`parse_changes`)."""
+    """Which model a record's item is, among the models given (see :func:`parse_changes`):
+    by the table, then by ``match``, else by the entity tag the item carries in its
+    discriminator attribute (single-table design), else the table's one model."""
 
     def __init__(
         self,
@@ -299,13 +301,14 @@ class Matcher:
                 found.append(info)
         if not tables:
             raise InvalidModel("parse_changes needs the model (or models) of the table")
+        self._tags = {name: _entity_tags(infos) for name, infos in tables.items()}
         if match is None:
             for name, infos in tables.items():
-                if len(infos) > 1:
+                if len(infos) > 1 and not all(_entity(i) for i in infos):
                     labels = ", ".join(i.label for i in infos)
                     raise InvalidModel(
-                        f"{labels} share table {name!r}: pass match=... (a function of the "
-                        "item's image returning its model) to tell their records apart"
+                        f"{labels} share table {name!r}: give each an entity (a discriminator) "
+                        "or pass match=... (a function of the item's image returning its model)"
                     )
         self._tables = tables
         self._match = match
@@ -315,20 +318,55 @@ class Matcher:
         """The model of a record of ``table`` (None: unknown) whose image is ``image``, or why
         there is none."""
         if len(self._tables) == 1:
-            (infos,) = self._tables.values()  # one table: whatever it is called where it runs
+            (name,) = self._tables  # one table: whatever it is called where it runs
         elif table is not None and table in self._tables:
-            infos = self._tables[table]
+            name = table
         else:
             return f"no model given for table {table!r} (models: {self._labels})"
-        if self._match is None:
+        infos = self._tables[name]
+        if self._match is not None:
+            model = self._match(image)
+            for info in infos:
+                if info.model is model:
+                    return info
+            if model is None:
+                return f"match= found no model for the item (models: {self._labels})"
+            return f"match= returned {model!r}, which is not among the models ({self._labels})"
+        tags = self._tags[name]
+        for attribute in dict.fromkeys(a for a, _ in tags):
+            value = image.get(attribute)
+            if value is not None:
+                found = tags.get((attribute, str(value.get("S"))))
+                if found is None:
+                    return f"no model given for entity {value!r} (models: {self._labels})"
+                return found
+        if len(infos) == 1:
             return infos[0]
-        model = self._match(image)
-        for info in infos:
-            if info.model is model:
-                return info
-        if model is None:
-            return f"match= found no model for the item (models: {self._labels})"
-        return f"match= returned {model!r}, which is not among the models ({self._labels})"
+        return (
+            "the item carries no entity tag (a keys_only stream has none): pass match=... "
+            f"(models: {self._labels})"
+        )
+
+
+def _entity(info: ModelInfo) -> tuple[str, str] | None:
+    """The discriminator attribute of a model and its tag there (single-table design)."""
+    entity = getattr(info, "entity", None)
+    return None if entity is None else (str(entity.attribute), str(entity.tag))
+
+
+def _entity_tags(infos: Iterable[ModelInfo]) -> dict[tuple[str, str], ModelInfo]:
+    """Every (discriminator, tag) of the models and of their subclasses (an item of a
+    subclass becomes an instance of the subclass)."""
+    tags: dict[tuple[str, str], ModelInfo] = {}
+    stack = [i.model for i in infos]
+    while stack:
+        model = stack.pop()
+        info = model_info(model)
+        tag = _entity(info)
+        if tag is not None:
+            tags.setdefault(tag, info)
+        stack.extend(model.__subclasses__())
+    return tags
 
 
 # -- one record -------------------------------------------------------------------------------
