@@ -7,7 +7,7 @@ all that reading means (shards, positions, polling) is in :mod:`pydantic_bloop.s
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Sequence
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast, overload
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from .errors import InvalidModel
 from .models import Base
@@ -15,13 +15,10 @@ from .stream_reader import Budget, OnError, Reading, Start, start_cursor
 from .streams import Change, Match, Matcher, RecordError
 
 if TYPE_CHECKING:
-    from .async_engine import AsyncEngine
-    from .engine import Engine, EngineCore
+    from .engine import EngineCore
 
 M = TypeVar("M", bound=Base)
-M1 = TypeVar("M1", bound=Base)
-M2 = TypeVar("M2", bound=Base)
-M3 = TypeVar("M3", bound=Base)
+E = TypeVar("E", bound="EngineCore")
 
 
 def reading(
@@ -46,10 +43,19 @@ def reading(
     return Reading(start_cursor(tables.pop(), start), matcher, engine.config.backoff, errors)
 
 
-class _Reader(Generic[M]):
+class _Reader(Generic[E, M]):
     """What both readers offer besides reading."""
 
-    _reading: Reading
+    def __init__(
+        self,
+        engine: E,
+        *models: type[M],
+        start: Start = "trim_horizon",
+        match: Match | None = None,
+        errors: OnError = "raise",
+    ) -> None:
+        self._engine = engine
+        self._reading = reading(engine, models, start, match, errors)
 
     @property
     def position(self) -> str:
@@ -70,62 +76,16 @@ class _Reader(Generic[M]):
         return f"<{type(self).__name__} of {self.table!r}>"
 
 
-class StreamReader(_Reader[M]):
+class StreamReader(_Reader["Engine", M]):
     """The changes of a bound model's table, read from its DynamoDB stream.
 
     ``StreamReader(engine, Post, start="trim_horizon")`` (also ``engine.stream(Post)``);
-    several models of one table: ``StreamReader(engine, Customer, Order, match=...)``.
+    several models of one table: ``StreamReader[Customer | Order](engine, Customer, Order,
+    match=...)``.
     ``start`` is ``"trim_horizon"`` (the oldest record the stream keeps), ``"latest"``, an aware
     datetime, or a :attr:`position` token. Failed records are raised as ``RecordError`` (the
     position is then past them) or, with ``errors="collect"``, kept in :attr:`errors`.
     """
-
-    @overload
-    def __init__(
-        self: StreamReader[M1],
-        engine: Engine,
-        model: type[M1],
-        /,
-        *,
-        start: Start = ...,
-        match: Match | None = ...,
-        errors: OnError = ...,
-    ) -> None: ...
-    @overload
-    def __init__(
-        self: StreamReader[M1 | M2],
-        engine: Engine,
-        m1: type[M1],
-        m2: type[M2],
-        /,
-        *,
-        start: Start = ...,
-        match: Match | None = ...,
-        errors: OnError = ...,
-    ) -> None: ...
-    @overload
-    def __init__(
-        self: StreamReader[M1 | M2 | M3],
-        engine: Engine,
-        m1: type[M1],
-        m2: type[M2],
-        m3: type[M3],
-        /,
-        *,
-        start: Start = ...,
-        match: Match | None = ...,
-        errors: OnError = ...,
-    ) -> None: ...
-    def __init__(
-        self,
-        engine: Engine,
-        *models: type[Base],
-        start: Start = "trim_horizon",
-        match: Match | None = None,
-        errors: OnError = "raise",
-    ) -> None:
-        self._engine = engine
-        self._reading = reading(engine, models, start, match, errors)
 
     def changes(
         self, limit: int | None = None, timeout: float | None = None
@@ -151,56 +111,9 @@ class StreamReader(_Reader[M]):
         return self.changes()
 
 
-class AsyncStreamReader(_Reader[M]):
+class AsyncStreamReader(_Reader["AsyncEngine", M]):
     """:class:`StreamReader` on an ``AsyncEngine``: ``await reader.read()``,
     ``async for change in reader.changes(timeout=5)``."""
-
-    @overload
-    def __init__(
-        self: AsyncStreamReader[M1],
-        engine: AsyncEngine,
-        model: type[M1],
-        /,
-        *,
-        start: Start = ...,
-        match: Match | None = ...,
-        errors: OnError = ...,
-    ) -> None: ...
-    @overload
-    def __init__(
-        self: AsyncStreamReader[M1 | M2],
-        engine: AsyncEngine,
-        m1: type[M1],
-        m2: type[M2],
-        /,
-        *,
-        start: Start = ...,
-        match: Match | None = ...,
-        errors: OnError = ...,
-    ) -> None: ...
-    @overload
-    def __init__(
-        self: AsyncStreamReader[M1 | M2 | M3],
-        engine: AsyncEngine,
-        m1: type[M1],
-        m2: type[M2],
-        m3: type[M3],
-        /,
-        *,
-        start: Start = ...,
-        match: Match | None = ...,
-        errors: OnError = ...,
-    ) -> None: ...
-    def __init__(
-        self,
-        engine: AsyncEngine,
-        *models: type[Base],
-        start: Start = "trim_horizon",
-        match: Match | None = None,
-        errors: OnError = "raise",
-    ) -> None:
-        self._engine = engine
-        self._reading = reading(engine, models, start, match, errors)
 
     def changes(
         self, limit: int | None = None, timeout: float | None = None

@@ -159,7 +159,7 @@ def test_several_models_of_one_table_in_one_reader(
     with engine.context(persist="overwrite") as writer:
         writer.save(Customer(pk="c1", sk="profile", name="Ada"))
         writer.save(Order(pk="c1", sk="order#1", total=12))
-    reader: StreamReader[Customer | Order] = StreamReader(engine, Customer, Order, match=kind_of)
+    reader = StreamReader[Customer | Order](engine, Customer, Order, match=kind_of)
     customer, order = reader.read()
     assert isinstance(customer.new, Customer) and customer.new.name == "Ada"
     assert isinstance(order.new, Order) and order.new.total == 12
