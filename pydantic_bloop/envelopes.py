@@ -125,17 +125,16 @@ def decode_image(image: Mapping[str, AttributeValue]) -> Image:
 
 
 def _decode(value: AttributeValue) -> AttributeValue:
-    if len(value) != 1:
+    if "S" in value or "N" in value or len(value) != 1:  # the common case first
         return value
-    ((kind, inner),) = value.items()
-    if kind == "B":
-        return {"B": _bytes(inner)}
-    if kind == "BS":
-        return {"BS": [_bytes(v) for v in inner]}
-    if kind == "L":
-        return {"L": [_decode(v) for v in inner]}
-    if kind == "M":
-        return {"M": {k: _decode(v) for k, v in inner.items()}}
+    if "B" in value:
+        return {"B": _bytes(value["B"])}
+    if "BS" in value:
+        return {"BS": [_bytes(v) for v in value["BS"]]}
+    if "L" in value:
+        return {"L": [_decode(v) for v in value["L"]]}
+    if "M" in value:
+        return {"M": {k: _decode(v) for k, v in value["M"].items()}}
     return value
 
 
