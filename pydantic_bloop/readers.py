@@ -15,7 +15,8 @@ from .stream_reader import Budget, OnError, Reading, Start, start_cursor
 from .streams import Change, Match, Matcher, RecordError
 
 if TYPE_CHECKING:
-    from .engine import EngineCore
+    from .async_engine import AsyncEngine
+    from .engine import Engine, EngineCore
 
 M = TypeVar("M", bound=Base)
 E = TypeVar("E", bound="EngineCore")
@@ -87,6 +88,8 @@ class StreamReader(_Reader["Engine", M]):
     position is then past them) or, with ``errors="collect"``, kept in :attr:`errors`.
     """
 
+    _engine: Engine
+
     def changes(
         self, limit: int | None = None, timeout: float | None = None
     ) -> Iterator[Change[M]]:
@@ -114,6 +117,8 @@ class StreamReader(_Reader["Engine", M]):
 class AsyncStreamReader(_Reader["AsyncEngine", M]):
     """:class:`StreamReader` on an ``AsyncEngine``: ``await reader.read()``,
     ``async for change in reader.changes(timeout=5)``."""
+
+    _engine: AsyncEngine
 
     def changes(
         self, limit: int | None = None, timeout: float | None = None
