@@ -3,10 +3,11 @@
 A :class:`Cursor` is where one reader is in a stream: every shard it knows, what it has handed
 to the caller of each (the *position*, which can be saved as a token and resumed elsewhere) and
 what it has fetched beyond that (a buffer). :func:`poll` is the plan that fills the buffer:
-DescribeStream to learn the shards, GetShardIterator and GetRecords to read them, parents
-before children (a shard is read once its parent has been read to its end), closed shards to
-their end, new shards as they appear, and waits with backoff while the stream is idle. The
-engines' readers (:mod:`pydantic_bloop.stream_readers`) only run it and hand out changes.
+ListStreams and DescribeStream to learn the shards, GetShardIterator and GetRecords (of every
+readable shard at once) to read them, parents before children (a shard is read once its parent
+has been read to its end), closed shards to their end, new shards as they appear, and waits
+with backoff while the stream is idle. The engines' readers (:mod:`pydantic_bloop.readers`)
+only run it and hand out changes.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from .plans import Backoff, Call, Plan, Response, Sleep, error_code
+from .plans import Backoff, Call, Parallel, Plan, Response, Sleep, error_code
 from .streams import Change, Matcher, RecordError, StreamError, parse_record
 
 Start = Literal["trim_horizon", "latest"] | datetime | str
@@ -183,10 +184,9 @@ def poll(
             cursor.stream_arn = yield from _stream_arn(cursor.table)
         if not cursor.described or (cursor.idle_polls and cursor.idle_polls % IDLE_DESCRIBE == 0):
             yield from _describe(cursor)
-        for shard in cursor.readable():
-            yield from _read_shard(cursor, shard, matcher, max(1, min(want, MAX_RECORDS)))
-            if cursor.buffer:
-                break
+        readable = cursor.readable()
+        if readable:
+            yield from _read_shards(cursor, readable, matcher, max(1, min(want, MAX_RECORDS)))
         if cursor.buffer:
             cursor.idle_polls = 0
             return waited
@@ -203,17 +203,23 @@ def poll(
 
 
 def _stream_arn(table: str) -> Plan[str]:
-    response: Response = yield Call("describe_table", {"TableName": table})
-    description: dict[str, Any] = response["Table"]
-    arn = description.get("LatestStreamArn")
-    spec: dict[str, Any] = description.get("StreamSpecification") or {}
-    enabled = spec.get("StreamEnabled")
-    if not arn or not enabled:
+    """The table's newest stream (ListStreams: the streams API alone suffices to read)."""
+    params: dict[str, Any] = {"TableName": table}
+    streams: list[dict[str, Any]] = []
+    while True:
+        response: Response = yield streams_call("list_streams", params)
+        streams.extend(response.get("Streams") or [])
+        last = response.get("LastEvaluatedStreamArn")
+        if not last:
+            break
+        params = {**params, "ExclusiveStartStreamArn": last}
+    if not streams:
         raise StreamError(
             f"table {table!r} has no stream: declare one in the model "
             "(BloopConfig(stream='new_and_old_images')) and bind it"
         )
-    return str(arn)
+    newest = max(streams, key=lambda s: str(s.get("StreamLabel", "")))
+    return str(newest["StreamArn"])
 
 
 def _describe(cursor: Cursor) -> Plan[None]:
@@ -260,30 +266,38 @@ def _learn(cursor: Cursor, shards: Iterable[dict[str, Any]], first: bool) -> Non
             cursor.settle(shard)
 
 
-def _read_shard(cursor: Cursor, shard: _Shard, matcher: Matcher, limit: int) -> Plan[None]:
-    response: Response | None = None
-    for _ in range(2):  # a second time with a fresh iterator when the old one expired
+def _read_shards(cursor: Cursor, shards: list[_Shard], matcher: Matcher, limit: int) -> Plan[None]:
+    """GetRecords of every shard at once (as many as the engine runs concurrently); their
+    records go to the buffer in the order of ``shards``."""
+    for shard in shards:
         if shard.iterator is None:
             shard.iterator = yield from _iterator(cursor, shard)
-        try:
-            response = yield streams_call(
-                "get_records", {"ShardIterator": shard.iterator, "Limit": limit}
-            )
-            break
-        except Exception as exc:
-            code = error_code(exc)
-            if code == "ExpiredIteratorException":
-                shard.iterator = None  # they last 15 minutes: get one where the shard was
-                continue
-            if code == "TrimmedDataAccessException":
-                # the records after the position are gone (older than 24 hours): go on
-                # from the oldest one kept
-                shard.iterator = shard.fetched = None
-                shard.latest = False
-                return
-            raise
-    if response is None:
-        return
+    outcomes: list[Response | BaseException] = yield Parallel(
+        tuple(_get_records(shard, limit) for shard in shards)
+    )
+    for shard, outcome in zip(shards, outcomes, strict=True):
+        if not isinstance(outcome, BaseException):
+            _take(cursor, shard, matcher, outcome)
+        elif error_code(outcome) == "ExpiredIteratorException":
+            # iterators last 15 minutes: once more from where the shard was
+            shard.iterator = yield from _iterator(cursor, shard)
+            response: Response = yield _get_records(shard, limit)
+            _take(cursor, shard, matcher, response)
+        elif error_code(outcome) == "TrimmedDataAccessException":
+            # the records after the position are gone (older than 24 hours): go on from the
+            # oldest one kept
+            shard.iterator = shard.fetched = None
+            shard.latest = False
+        else:
+            raise outcome
+
+
+def _get_records(shard: _Shard, limit: int) -> Call:
+    return streams_call("get_records", {"ShardIterator": shard.iterator, "Limit": limit})
+
+
+def _take(cursor: Cursor, shard: _Shard, matcher: Matcher, response: Response) -> None:
+    """A GetRecords response of ``shard`` into the buffer."""
     records: list[dict[str, Any]] = response.get("Records") or []
     for record in records:
         sequence_number = str(record["dynamodb"]["SequenceNumber"])

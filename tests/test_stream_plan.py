@@ -16,7 +16,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from pydantic_bloop import Base, BloopConfig, HashKey, StreamError
-from pydantic_bloop.plans import Backoff, Call, Plan, Sleep
+from pydantic_bloop.plans import Backoff, Call, Parallel, Plan
 from pydantic_bloop.stream_reader import Budget, Reading, start_cursor
 from pydantic_bloop.streams import Change, Matcher, RecordError
 
@@ -71,12 +71,10 @@ class FakeStreams:
     def handle(self, call: Call) -> dict[str, Any]:
         self.calls.append(call.operation)
         p = call.params
-        if call.operation == "describe_table":
-            assert call.service == "dynamodb"
-            return {
-                "Table": {"LatestStreamArn": ARN, "StreamSpecification": {"StreamEnabled": True}}
-            }
         assert call.service == "dynamodbstreams"
+        if call.operation == "list_streams":
+            assert p == {"TableName": "items"}
+            return {"Streams": [{"StreamArn": ARN, "TableName": "items", "StreamLabel": "x"}]}
         if call.operation == "describe_stream":
             start = p.get("ExclusiveStartShardId")
             ids = [s.id for s in self.shards]
@@ -127,7 +125,8 @@ class FakeStreams:
 
 
 def run(plan: Plan[Any], fake: FakeStreams, sleeps: list[float]) -> Any:
-    """A minimal driver: calls go to ``fake``, sleeps are recorded."""
+    """A minimal driver: calls go to ``fake`` (parallel ones one after the other), sleeps are
+    recorded."""
     try:
         step = next(plan)
         while True:
@@ -138,11 +137,20 @@ def run(plan: Plan[Any], fake: FakeStreams, sleeps: list[float]) -> Any:
                 except Exception as exc:
                     step = plan.throw(exc)
                     continue
-            elif isinstance(step, Sleep):
+            elif isinstance(step, Parallel):
+                result = [_outcome(fake, c) for c in step.calls]
+            else:
                 sleeps.append(step.seconds)
             step = plan.send(result)
     except StopIteration as stop:
         return stop.value
+
+
+def _outcome(fake: FakeStreams, call: Call) -> Any:
+    try:
+        return fake.handle(call)
+    except Exception as exc:
+        return exc
 
 
 def reader(start: Any = "trim_horizon", on_error: Any = "raise") -> Reading:
