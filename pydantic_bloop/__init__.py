@@ -1,5 +1,6 @@
 """pydantic_bloop: a typed DynamoDB object mapper for pydantic v2 models."""
 
+from .actions import UpdateAction
 from .async_engine import AsyncEngine, AsyncQuery, AsyncResults
 from .columns import Column, col
 from .conditions import Condition, KeyCondition
@@ -12,6 +13,7 @@ from .errors import (
     InvalidModel,
     InvalidQuery,
     InvalidTransaction,
+    InvalidUpdate,
     InvalidValue,
     MissingObjects,
     TableMismatch,
@@ -58,6 +60,7 @@ __all__ = [
     "InvalidQuery",
     "InvalidRecords",
     "InvalidTransaction",
+    "InvalidUpdate",
     "InvalidValue",
     "KeyCondition",
     "LocalIndex",
@@ -75,6 +78,7 @@ __all__ = [
     "TransientError",
     "UnboundModel",
     "UnloadedField",
+    "UpdateAction",
     "Version",
     "col",
     "parse_changes",

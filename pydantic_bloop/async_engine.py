@@ -20,6 +20,7 @@ from contextlib import asynccontextmanager
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self, TypeVar, overload
 
+from .actions import UpdateAction
 from .conditions import Condition
 from .drivers import Outcomes, run_async
 from .engine import Bindings, EngineConfig, EngineCore, streams_endpoint
@@ -189,6 +190,11 @@ class AsyncEngine(EngineCore):
         """Delete ``objs`` (batched when unconditional)."""
         if objs:
             await self.run(self._delete_plan(objs, condition))
+
+    async def update(self, obj: M, *actions: UpdateAction, condition: Condition | None = None) -> M:
+        """One ``UpdateItem`` of ``obj``'s pending changes and ``actions``; see
+        ``Engine.update``."""
+        return await self.run(self._update_plan(obj, actions, condition))
 
     @overload
     def query(self, target: Index[M]) -> AsyncQuery[M]: ...

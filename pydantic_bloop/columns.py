@@ -8,11 +8,14 @@ cannot store fails here, not at DynamoDB.
 
 from __future__ import annotations
 
+import builtins
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Generic, TypeGuard, TypeVar, overload
 
 from pydantic import BaseModel
 
+from . import actions
+from .actions import UpdateAction
 from .conditions import (
     BeginsWith,
     Between,
@@ -117,19 +120,35 @@ class Column(Generic[T]):
     def __ne__(self, other: T | Column[T]) -> Condition:  # type: ignore[override]
         return self._equality(other, "<>", equal=False)
 
-    def __lt__(self, other: T | Column[T]) -> KeyCondition:
+    @overload  # a Decimal column compares with ints too (``Account.balance >= 0``)
+    def __lt__(self: Column[Decimal], other: Decimal | int | Column[Decimal]) -> KeyCondition: ...
+    @overload
+    def __lt__(self, other: T | Column[T]) -> KeyCondition: ...
+    def __lt__(self, other: object) -> KeyCondition:
         self._ordered("<")
         return Comparison(self, "<", self._operand(other, "<"))
 
-    def __le__(self, other: T | Column[T]) -> KeyCondition:
+    @overload  # a Decimal column compares with ints too (``Account.balance >= 0``)
+    def __le__(self: Column[Decimal], other: Decimal | int | Column[Decimal]) -> KeyCondition: ...
+    @overload
+    def __le__(self, other: T | Column[T]) -> KeyCondition: ...
+    def __le__(self, other: object) -> KeyCondition:
         self._ordered("<=")
         return Comparison(self, "<=", self._operand(other, "<="))
 
-    def __gt__(self, other: T | Column[T]) -> KeyCondition:
+    @overload  # a Decimal column compares with ints too (``Account.balance >= 0``)
+    def __gt__(self: Column[Decimal], other: Decimal | int | Column[Decimal]) -> KeyCondition: ...
+    @overload
+    def __gt__(self, other: T | Column[T]) -> KeyCondition: ...
+    def __gt__(self, other: object) -> KeyCondition:
         self._ordered(">")
         return Comparison(self, ">", self._operand(other, ">"))
 
-    def __ge__(self, other: T | Column[T]) -> KeyCondition:
+    @overload  # a Decimal column compares with ints too (``Account.balance >= 0``)
+    def __ge__(self: Column[Decimal], other: Decimal | int | Column[Decimal]) -> KeyCondition: ...
+    @overload
+    def __ge__(self, other: T | Column[T]) -> KeyCondition: ...
+    def __ge__(self, other: object) -> KeyCondition:
         self._ordered(">=")
         return Comparison(self, ">=", self._operand(other, ">="))
 
@@ -189,9 +208,9 @@ class Column(Generic[T]):
     @overload
     def contains(self: Column[str | None], value: str | Column[str]) -> Condition: ...
     @overload
-    def contains(self: Column[set[E]], value: E | Column[E]) -> Condition: ...
+    def contains(self: Column[builtins.set[E]], value: E | Column[E]) -> Condition: ...
     @overload
-    def contains(self: Column[set[E] | None], value: E | Column[E]) -> Condition: ...
+    def contains(self: Column[builtins.set[E] | None], value: E | Column[E]) -> Condition: ...
     @overload
     def contains(self: Column[frozenset[E]], value: E | Column[E]) -> Condition: ...
     @overload
@@ -261,9 +280,9 @@ class Column(Generic[T]):
     @overload
     def size(self: Column[bytes | None]) -> Size: ...
     @overload
-    def size(self: Column[set[E]]) -> Size: ...
+    def size(self: Column[builtins.set[E]]) -> Size: ...
     @overload
-    def size(self: Column[set[E] | None]) -> Size: ...
+    def size(self: Column[builtins.set[E] | None]) -> Size: ...
     @overload
     def size(self: Column[frozenset[E]]) -> Size: ...
     @overload
@@ -299,6 +318,70 @@ class Column(Generic[T]):
                 f"{', '.join(sorted(DYNAMO_TYPES))}"
             )
         return AttributeType(self, kind)
+
+    # -- update actions (``engine.update(obj, *actions)``; see pydantic_bloop.actions) --------
+    # (``builtins.set`` in the annotations: ``set`` here is the method below)
+
+    def set(self, value: T) -> UpdateAction:
+        """``SET``: store ``value`` (None, or an empty set, removes a top-level attribute)."""
+        return actions.set_value(self, value)
+
+    def remove(self) -> UpdateAction:
+        """``REMOVE``: delete the attribute (or the map key, or the list element)."""
+        return actions.remove(self)
+
+    def set_default(self, value: T) -> UpdateAction:
+        """``SET p = if_not_exists(p, value)``: store ``value`` unless the attribute exists."""
+        return actions.set_default(self, value)
+
+    @overload
+    def add(self: Column[int], value: int, /) -> UpdateAction: ...
+    @overload
+    def add(self: Column[int | None], value: int, /) -> UpdateAction: ...
+    @overload
+    def add(self: Column[float], value: float, /) -> UpdateAction: ...
+    @overload
+    def add(self: Column[float | None], value: float, /) -> UpdateAction: ...
+    @overload
+    def add(self: Column[Decimal], value: Decimal | int, /) -> UpdateAction: ...
+    @overload
+    def add(self: Column[Decimal | None], value: Decimal | int, /) -> UpdateAction: ...
+    @overload
+    def add(self: Column[builtins.set[E]], value: E, /, *values: E) -> UpdateAction: ...
+    @overload
+    def add(self: Column[builtins.set[E] | None], value: E, /, *values: E) -> UpdateAction: ...
+    @overload
+    def add(self: Column[frozenset[E]], value: E, /, *values: E) -> UpdateAction: ...
+    def add(self, *values: object) -> UpdateAction:
+        """``ADD``: add one number (negative to subtract; an absent attribute counts as 0), or
+        elements to a set. A number below the top level is ``SET p = if_not_exists(p, 0) + n``."""
+        return actions.add(self, values)
+
+    @overload
+    def discard(self: Column[builtins.set[E]], value: E, /, *values: E) -> UpdateAction: ...
+    @overload
+    def discard(self: Column[builtins.set[E] | None], value: E, /, *values: E) -> UpdateAction: ...
+    @overload
+    def discard(self: Column[frozenset[E]], value: E, /, *values: E) -> UpdateAction: ...
+    def discard(self, *values: object) -> UpdateAction:
+        """``DELETE``: take elements out of a set."""
+        return actions.discard(self, values)
+
+    @overload
+    def append(self: Column[list[E]], value: E, /, *values: E) -> UpdateAction: ...
+    @overload
+    def append(self: Column[list[E] | None], value: E, /, *values: E) -> UpdateAction: ...
+    def append(self, *values: object) -> UpdateAction:
+        """``list_append`` at the end of a list (an absent list counts as empty)."""
+        return actions.append(self, values, front=False)
+
+    @overload
+    def prepend(self: Column[list[E]], value: E, /, *values: E) -> UpdateAction: ...
+    @overload
+    def prepend(self: Column[list[E] | None], value: E, /, *values: E) -> UpdateAction: ...
+    def prepend(self, *values: object) -> UpdateAction:
+        """``list_append`` at the front of a list (an absent list counts as empty)."""
+        return actions.append(self, values, front=True)
 
     # -- document paths ------------------------------------------------------------------------
 

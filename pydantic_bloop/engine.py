@@ -18,7 +18,8 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Self, TypeVar, overload
 from urllib.parse import urlsplit
 
-from . import operations, tables, transactions
+from . import operations, tables, transactions, updating
+from .actions import UpdateAction
 from .conditions import Condition
 from .drivers import Outcomes, run_sync
 from .errors import InvalidModel, UnboundModel
@@ -171,6 +172,13 @@ class EngineCore:
     def _delete_plan(self, objs: Sequence[Base], condition: Condition | None) -> Plan[None]:
         return operations.delete(objs, self.table_name, self._write_options(), condition)
 
+    def _update_plan(
+        self, obj: M, actions: Sequence[UpdateAction], condition: Condition | None
+    ) -> Plan[M]:
+        plan = updating.update(obj, actions, self.table_name, self._write_options(), condition)
+        yield from plan
+        return obj
+
 
 class Engine(EngineCore):
     """Binds models to tables and loads, saves, deletes, queries and scans them.
@@ -260,6 +268,13 @@ class Engine(EngineCore):
         """Delete ``objs`` (batched when unconditional)."""
         if objs:
             self.run(self._delete_plan(objs, condition))
+
+    def update(self, obj: M, *actions: UpdateAction, condition: Condition | None = None) -> M:
+        """One ``UpdateItem`` of ``obj``'s pending changes (what ``save`` would send) and
+        ``actions`` (``Account.hits.add(1)``, ...), conditioned on ``condition``, atomic mode
+        and the version; ``obj`` then holds the stored item, and is returned. An object holding
+        only its key sends only the actions (see docs/updates.md)."""
+        return self.run(self._update_plan(obj, actions, condition))
 
     @overload
     def query(self, target: Index[M]) -> Query[M]: ...

@@ -23,6 +23,12 @@ class InvalidCondition(BloopError, ValueError):
     """A condition is built from operands that DynamoDB cannot evaluate."""
 
 
+class InvalidUpdate(BloopError, ValueError):
+    """Update actions that cannot be sent as asked: an action the attribute's type does not
+    support, one on a key or the version, two on one path, or one on an attribute the object's
+    pending changes also write (raised before any request is sent)."""
+
+
 class InvalidQuery(BloopError, ValueError):
     """A query or scan is malformed (raised before any request is sent)."""
 

@@ -13,7 +13,7 @@ from .conditions import Condition
 from .errors import MissingObjects, TransientError
 from .models import Base, ModelInfo, model_info
 from .plans import Backoff, Call, Parallel, Plan, Response, Sleep
-from .tracking import remember, seen
+from .tracking import refresh, remember, seen
 from .types import AttributeValue
 from .writes import (
     KeyId,
@@ -50,17 +50,6 @@ def get(
     obj = info.instance_from(item, None)
     remember(obj, seen(info, item, None, obj))
     return obj
-
-
-def refresh(info: ModelInfo, obj: Base, item: dict[str, AttributeValue]) -> None:
-    """Replace every field of ``obj`` with the stored item's, and remember it as seen."""
-    fresh = info.instance_from(item, None)
-    values = vars(obj)
-    values.clear()
-    values.update(vars(fresh))
-    obj.__pydantic_fields_set__.clear()
-    obj.__pydantic_fields_set__.update(fresh.__pydantic_fields_set__)
-    remember(obj, seen(info, item, None, obj))
 
 
 @dataclass(slots=True)
@@ -158,10 +147,8 @@ def save(
     Every request is built, and every value checked, before the first is sent."""
     built = [save_write(obj, table_of, options, condition) for obj in _distinct(objs)]
     writes = [w for w in built if w is not None]
-    if condition is None and not options.atomic and options.persist == "overwrite":
-        yield from _batch_write(writes, options.backoff)
-    else:
-        yield from _each(writes)
+    batchable = condition is None and not options.atomic and options.persist == "overwrite"
+    yield from _send(writes, batchable, options.backoff)
 
 
 def delete(
@@ -169,10 +156,18 @@ def delete(
 ) -> Plan[None]:
     """DeleteItem each object (BatchWriteItem for several without a condition)."""
     writes = [delete_write(obj, table_of, options, condition) for obj in _distinct(objs)]
-    if condition is None and not options.atomic:
-        yield from _batch_write(writes, options.backoff)
-    else:
+    yield from _send(writes, condition is None and not options.atomic, options.backoff)
+
+
+def _send(writes: list[Write], batchable: bool, backoff: Backoff) -> Plan[None]:
+    """BatchWriteItem for the unconditional writes when ``batchable``, single requests for the
+    rest: a conditional write (e.g. of a versioned object) cannot go in a batch, so those are
+    sent one request each, concurrently."""
+    if not batchable:
         yield from _each(writes)
+        return
+    yield from _batch_write([w for w in writes if w.condition is None], backoff)
+    yield from _each([w for w in writes if w.condition is not None])
 
 
 def _distinct(objs: Sequence[Base]) -> list[Base]:

@@ -77,6 +77,17 @@ def seen(
     return Snapshot(item, info.dynamo_names(names), None if obj is None else dict(obj.__dict__))
 
 
+def refresh(info: ModelInfo, obj: Base, item: dict[str, AttributeValue]) -> None:
+    """Replace every field of ``obj`` with the stored item's, and remember it as seen."""
+    fresh = info.instance_from(item, None)
+    values = vars(obj)
+    values.clear()
+    values.update(vars(fresh))
+    obj.__pydantic_fields_set__.clear()
+    obj.__pydantic_fields_set__.update(fresh.__pydantic_fields_set__)
+    remember(obj, seen(info, item, None, obj))
+
+
 @dataclass(frozen=True, slots=True)
 class Diff:
     """What an update-save sends: attributes to SET and to REMOVE (as the `update` to render,

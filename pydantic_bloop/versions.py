@@ -1,21 +1,27 @@
-"""Version attributes (optimistic locking): which field is the version, checked at class definition.
+"""Version attributes (optimistic locking).
 
-A model marks one ``int`` field ``Annotated[int, Version()]``. Writes condition on the version the
-object last saw and store the next one (see the write unit).
+A model marks one ``int`` field ``Annotated[int, Version()]`` (checked at class definition). The
+write unit asks :func:`bump` for every save and update and :func:`check` for every delete: the
+write is conditioned on the version the object last saw (for an object never saved: on no item
+existing), and saves and updates store that version plus one in the same request.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .errors import InvalidModel
+from .conditions import Condition, PathEquals
+from .errors import InvalidModel, InvalidValue
 from .markers import Version
+from .updates import Add, Set
 
 if TYPE_CHECKING:
     from pydantic.fields import FieldInfo
 
-    from .models import FieldSpec
+    from .models import Base, FieldSpec, ModelInfo
+    from .tracking import Snapshot
 
 
 def version_field(
@@ -45,3 +51,56 @@ def version_field(
 
 def _show(annotation: object) -> str:
     return getattr(annotation, "__name__", None) or repr(annotation)
+
+
+@dataclass(frozen=True, slots=True)
+class Bump:
+    """What a versioned write adds: its condition on the version, the action that stores the
+    next version, and the version the object holds once the write is applied (None: known only
+    from the response)."""
+
+    condition: Condition | None
+    action: Set | Add
+    value: int | None
+
+
+def bump(info: ModelInfo, obj: Base, snapshot: Snapshot | None, *, blind: bool = False) -> Bump:
+    """The version guard of a write of ``obj`` that last saw ``snapshot`` (None: never saved,
+    so no item may exist). ``blind``: an update by key alone, which saw no version to check
+    and adds one to whatever is stored."""
+    spec = info.version
+    assert spec is not None and info.hash_key is not None
+    path = (spec.dynamo_name,)
+    if snapshot is None:
+        if blind:
+            return Bump(None, Add(path, {"N": "1"}), None)
+        current = vars(obj).get(spec.name, 0)
+        return Bump(
+            PathEquals((info.hash_key.dynamo_name,), None), _store(path, current + 1), current + 1
+        )
+    if spec.dynamo_name not in snapshot:
+        raise InvalidValue(
+            f"{info.label}.{spec.name} (the version) was not loaded, so no write can check it: "
+            "load the object first"
+        )
+    seen = snapshot.get(spec.dynamo_name)  # None: an item stored before the model had versions
+    old = int(seen["N"]) if seen is not None else 0
+    return Bump(PathEquals(path, seen), _store(path, old + 1), old + 1)
+
+
+def check(info: ModelInfo, snapshot: Snapshot | None) -> Condition:
+    """A delete's condition: the stored version is the one last seen (never saved: no item)."""
+    assert info.version is not None and info.hash_key is not None
+    if snapshot is None:
+        return PathEquals((info.hash_key.dynamo_name,), None)
+    name = info.version.dynamo_name
+    if name not in snapshot:
+        raise InvalidValue(
+            f"{info.label}.{info.version.name} (the version) was not loaded, so no write can "
+            "check it: load the object first"
+        )
+    return PathEquals((name,), snapshot.get(name))
+
+
+def _store(path: tuple[str], value: int) -> Set:
+    return Set(path, {"N": str(value)})

@@ -26,11 +26,21 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from . import versions
 from .conditions import Condition, Renderer, and_all
 from .errors import ConstraintViolation, InvalidCondition, InvalidValue
 from .models import Base, ModelInfo, model_info
 from .plans import Backoff, Call, Response, error_code
-from .tracking import Snapshot, atomic_condition, canonical, current_snapshot, diff, remember, seen
+from .tracking import (
+    Snapshot,
+    atomic_condition,
+    canonical,
+    current_snapshot,
+    diff,
+    refresh,
+    remember,
+    seen,
+)
 from .types import AttributeValue
 from .updates import Update
 
@@ -42,6 +52,7 @@ __all__ = [
     "Write",
     "WriteKind",
     "WriteOptions",
+    "check_columns",
     "condition_check",
     "delete_write",
     "describe_object",
@@ -83,6 +94,9 @@ class Write:
     update: Update | None = None  # an update's actions (empty: create or check only)
     condition: Condition | None = None  # the full condition
     after: Snapshot | None = None  # what the object has seen once the write is applied
+    version: int | None = None  # the version the object holds once the write is applied
+    returns: bool = False  # ask for the stored item (ReturnValues=ALL_NEW) and take it
+    forget: tuple[str, ...] = ()  # fields whose stored value only the returned item tells
 
     @property
     def ident(self) -> KeyId:
@@ -110,7 +124,10 @@ class Write:
         operation = _OPERATIONS.get(self.kind)
         if operation is None:
             raise ValueError("a condition check is sent only inside a transaction")
-        return Call(operation, self._params())
+        params = self._params()
+        if self.returns:
+            params["ReturnValues"] = "ALL_NEW"
+        return Call(operation, params)
 
     def batch_entry(self) -> dict[str, Any]:
         """This write as an entry of BatchWriteItem (unconditional puts and deletes only)."""
@@ -127,8 +144,18 @@ class Write:
     def applied(self, response: Response | None = None) -> None:
         """DynamoDB applied this write: the object now has seen what is stored. `response` is
         the write's own response (None inside a batch, which has none per item)."""
-        if self.kind != "check":
-            remember(self.obj, self.after)
+        if self.kind == "check":
+            return
+        stored: dict[str, AttributeValue] | None = (response or {}).get("Attributes")
+        if self.returns and stored is not None:
+            refresh(self.info, self.obj, stored)
+            return
+        remember(self.obj, self.after)
+        values = vars(self.obj)
+        if self.version is not None and self.info.version is not None:
+            values[self.info.version.name] = self.version
+        for name in self.forget:  # unloaded: reading it says so, saving it leaves it alone
+            values.pop(name, None)
 
     def failed(self, exc: BaseException) -> BaseException:
         """The error to raise for this write's failure `exc`: a failed condition becomes
@@ -168,6 +195,8 @@ def save_write(
     table = table_of(type(obj))
     key = info.key_of(obj)
     full = _full_condition(info, obj, options, condition)
+    if info.version is not None:
+        return _versioned_save(obj, info, table, key, options.persist, full)
     if options.persist == "overwrite":
         item = info.dump_item(obj)
         _check_size(obj, item)
@@ -190,13 +219,76 @@ def delete_write(
     """The write that deletes `obj`."""
     info = model_info(type(obj))
     full = _full_condition(info, obj, options, condition)
+    if info.version is not None:
+        full = and_all([full, versions.check(info, current_snapshot(info, obj))])
     return Write(obj, info, table_of(type(obj)), info.key_of(obj), "delete", condition=full)
+
+
+def _versioned_save(
+    obj: Base,
+    info: ModelInfo,
+    table: str,
+    key: dict[str, AttributeValue],
+    persist: Persist,
+    condition: Condition | None,
+) -> Write | None:
+    """`save_write` of a model with a version: conditioned on the version last seen, storing
+    the next one. An update that changes nothing changes no version either."""
+    assert info.version is not None
+    before = current_snapshot(info, obj)
+    if persist == "overwrite":
+        guard = versions.bump(info, obj, before)
+        item = {**info.dump_item(obj), info.version.dynamo_name: {"N": str(guard.value)}}
+        _check_size(obj, item)
+        after = _with_version(info, seen(info, item, None, obj), guard.value)
+        full = and_all([condition, guard.condition])
+        return Write(
+            obj,
+            info,
+            table,
+            key,
+            "put",
+            item=item,
+            condition=full,
+            after=after,
+            version=guard.value,
+        )
+    changes = diff(info, obj, key)
+    _check_size(obj, {**key, **changes.set})
+    stored = (info.version.dynamo_name,)
+    pending = Update(a for a in changes.update.actions if a.path != stored)  # ours to write
+    if not pending and before is not None:
+        if condition is None:
+            return None  # nothing changed, nothing to check
+        check = and_all([condition, versions.check(info, before)])
+        return Write(obj, info, table, key, "update", condition=check, after=changes.after)
+    guard = versions.bump(info, obj, before)
+    return Write(
+        obj,
+        info,
+        table,
+        key,
+        "update",
+        update=Update((*pending.actions, guard.action)),
+        condition=and_all([condition, guard.condition]),
+        after=_with_version(info, changes.after, guard.value),
+        version=guard.value,
+    )
+
+
+def _with_version(info: ModelInfo, snapshot: Snapshot, value: int | None) -> Snapshot:
+    """``snapshot`` as it is once the version ``value`` is stored."""
+    assert info.version is not None and value is not None
+    name, stored = info.version.name, info.version.dynamo_name
+    values = None if snapshot.values is None else {**snapshot.values, name: value}
+    item = {**snapshot.item, stored: {"N": str(value)}}
+    return Snapshot(item, snapshot.names | {stored}, values)
 
 
 def condition_check(obj: Base, table_of: TableOf, condition: Condition) -> Write:
     """A check of `condition` on `obj`'s stored item (a transaction's ConditionCheck)."""
     info = model_info(type(obj))
-    _check_columns(info, obj, condition)
+    check_columns(info, obj, condition)
     return Write(obj, info, table_of(type(obj)), info.key_of(obj), "check", condition=condition)
 
 
@@ -205,11 +297,12 @@ def _full_condition(
 ) -> Condition | None:
     """The caller's condition AND (atomic mode) the stored item is what `obj` last saw."""
     if condition is not None:
-        _check_columns(info, obj, condition)
+        check_columns(info, obj, condition)
     return and_all([condition, atomic_condition(info, obj) if options.atomic else None])
 
 
-def _check_columns(info: ModelInfo, obj: Base, condition: Condition) -> None:
+def check_columns(info: ModelInfo, obj: Base, condition: Condition) -> None:
+    """`InvalidCondition` unless every column `condition` names is a field of `obj`'s model."""
     for column in condition.columns():
         if not isinstance(obj, column.model):
             raise InvalidCondition(

@@ -3,12 +3,29 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 import pytest
+from mypy_boto3_dynamodb import DynamoDBClient
 
-from pydantic_bloop import Base, DynamoName, HashKey, InvalidModel, RangeKey, Version
+from pydantic_bloop import (
+    Base,
+    BloopConfig,
+    ConstraintViolation,
+    DynamoName,
+    Engine,
+    HashKey,
+    InvalidModel,
+    InvalidValue,
+    RangeKey,
+    Version,
+    col,
+)
 from pydantic_bloop.models import model_info
+from tests.conftest import RequestLog
+from tests.engines import MakeEngine
+from tests.test_engine import returned_item
+from tests.test_updates import readable
 
 
 class Account(Base):
@@ -74,3 +91,170 @@ def test_a_key_cannot_be_the_version() -> None:
         class Keyed(Base):  # pyright: ignore[reportUnusedClass]
             id: Annotated[str, HashKey()]
             n: Annotated[int, RangeKey(), Version()]
+
+
+# -- what writes do with it ----------------------------------------------------------------------
+
+
+class Doc(Base):
+    model_config = BloopConfig(table_name="versioned_docs")
+    id: Annotated[str, HashKey()]
+    text: str = ""
+    hits: int = 0
+    version: Annotated[int, Version(), DynamoName("v")] = 0
+
+
+@pytest.fixture
+def engine(make_engine: MakeEngine) -> Engine:
+    engine = make_engine()
+    engine.bind(Doc)
+    return engine
+
+
+def stored(client: DynamoDBClient, engine: Engine, id: str = "d") -> dict[str, Any] | None:
+    response = client.get_item(
+        TableName=engine.table_name(Doc), Key={"id": {"S": id}}, ConsistentRead=True
+    )
+    return response.get("Item")
+
+
+@pytest.mark.parametrize("persist", ["update", "overwrite"])
+def test_saves_check_and_increment_the_version(
+    make_engine: MakeEngine,
+    client: DynamoDBClient,
+    request_log: RequestLog,
+    persist: Literal["update", "overwrite"],
+) -> None:
+    engine = make_engine(persist=persist)
+    engine.bind(Doc)
+    doc = Doc(id="d", text="first")
+    request_log.clear()
+    engine.save(doc)
+    (first,) = [r.params for r in request_log]
+    assert readable(first) == "attribute_not_exists(id)"  # a new object: no item may exist
+    assert doc.version == 1
+    item = stored(client, engine)
+    assert item is not None and item["v"] == {"N": "1"} and item["text"] == {"S": "first"}
+
+    doc.text = "second"
+    request_log.clear()
+    engine.save(doc)
+    (second,) = [r.params for r in request_log]
+    assert readable(second) == "v = 1"
+    assert doc.version == 2
+    item = stored(client, engine)
+    assert item is not None and item["v"] == {"N": "2"} and item["text"] == {"S": "second"}
+    assert engine.get(Doc, id="d", consistent=True) == doc
+
+    request_log.clear()
+    if persist == "update":
+        engine.save(doc)  # nothing changed: nothing sent, no new version
+        assert request_log == []
+
+
+def test_of_two_writers_exactly_one_wins(
+    engine: Engine, client: DynamoDBClient, backend: str
+) -> None:
+    engine.save(Doc(id="d", text="base"))
+    mine, theirs = engine.get(Doc, id="d"), engine.get(Doc, id="d")
+    mine.text = "mine"
+    engine.save(mine)
+    after_mine = stored(client, engine)
+    theirs.text = "theirs"
+    with pytest.raises(ConstraintViolation) as lost:
+        engine.save(theirs)
+    assert lost.value.obj is theirs
+    assert lost.value.item == returned_item(backend, after_mine or {})
+    assert stored(client, engine) == after_mine  # the loser's change is not stored
+    assert (mine.version, theirs.version) == (2, 1)
+    with pytest.raises(ConstraintViolation):
+        engine.update(theirs, col(Doc.hits).add(1))
+    with pytest.raises(ConstraintViolation):
+        engine.delete(theirs)
+    assert stored(client, engine) == after_mine
+    engine.load(theirs)  # a fresh read: the write goes through
+    engine.update(theirs, col(Doc.hits).add(1))
+    assert theirs.version == 3 and theirs.hits == 1
+    engine.delete(theirs)
+    assert stored(client, engine) is None
+
+
+def test_a_new_object_may_not_overwrite_a_stored_item(
+    engine: Engine, client: DynamoDBClient
+) -> None:
+    engine.save(Doc(id="d", text="kept"))
+    with pytest.raises(ConstraintViolation):
+        engine.save(Doc(id="d", text="lost"))
+    item = stored(client, engine)
+    assert item is not None and item["text"] == {"S": "kept"}
+
+
+def test_update_checks_and_increments_the_version(
+    engine: Engine, client: DynamoDBClient, request_log: RequestLog
+) -> None:
+    doc = Doc(id="d")
+    engine.save(doc)
+    request_log.clear()
+    engine.update(doc, col(Doc.hits).add(2), condition=col(Doc.hits) == 0)
+    (params,) = request_log.of("UpdateItem")
+    assert readable(params, "UpdateExpression") == "SET v=2 ADD hits 2"
+    assert readable(params) == "hits = 0 AND v = 1"
+    assert (doc.version, doc.hits) == (2, 2)
+    item = stored(client, engine)
+    assert item is not None and item["v"] == {"N": "2"}
+
+
+def test_an_update_by_key_adds_one_to_the_stored_version(
+    engine: Engine, client: DynamoDBClient, request_log: RequestLog
+) -> None:
+    engine.save(Doc(id="d"))
+    request_log.clear()
+    by_key = engine.update(Doc.model_construct(id="d"), col(Doc.hits).add(1))
+    (params,) = request_log.of("UpdateItem")
+    assert readable(params, "UpdateExpression") == "ADD hits 1, v 1"
+    assert "ConditionExpression" not in params  # nothing seen: nothing to check
+    assert (by_key.version, by_key.hits) == (2, 1)
+
+
+def test_versioned_objects_are_not_batched(
+    make_engine: MakeEngine, client: DynamoDBClient, request_log: RequestLog
+) -> None:
+    """A conditional write cannot go in BatchWriteItem: each is its own request."""
+    engine = make_engine(persist="overwrite")
+    engine.bind(Doc)
+    docs = [Doc(id=f"d{i}") for i in range(3)]
+    request_log.clear()
+    engine.save(*docs)
+    assert sorted(request_log.operations) == ["PutItem"] * 3
+    assert [d.version for d in docs] == [1, 1, 1]
+    request_log.clear()
+    engine.delete(*docs)
+    assert sorted(request_log.operations) == ["DeleteItem"] * 3
+    assert all(stored(client, engine, d.id) is None for d in docs)
+
+
+def test_atomic_mode_and_versions_together(make_engine: MakeEngine, client: DynamoDBClient) -> None:
+    engine = make_engine(atomic=True)
+    engine.bind(Doc)
+    doc = Doc(id="d")
+    engine.save(doc)
+    doc.text = "x"
+    engine.save(doc)
+    assert doc.version == 2
+    stale = Doc.model_validate({"id": "d"})
+    with pytest.raises(ConstraintViolation):
+        engine.save(stale)
+    item = stored(client, engine)
+    assert item is not None and item["text"] == {"S": "x"}
+
+
+def test_an_unloaded_version_is_refused(
+    engine: Engine, client: DynamoDBClient, request_log: RequestLog
+) -> None:
+    engine.save(Doc(id="d", text="t"))
+    (partial,) = engine.scan(Doc).select(col(Doc.id), col(Doc.text)).all()
+    partial.text = "u"
+    request_log.clear()
+    with pytest.raises(InvalidValue, match=re.escape("Doc.version (the version) was not loaded")):
+        engine.save(partial)
+    assert request_log == []
