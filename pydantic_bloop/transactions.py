@@ -15,9 +15,8 @@ from typing import Any
 
 from .errors import CancellationReason, InvalidTransaction, MissingObjects, TransactionCanceled
 from .models import Base, model_info
-from .operations import refresh
 from .plans import Backoff, Call, Plan, Response, Sleep, error_code
-from .tracking import canonical
+from .tracking import canonical, refresh
 from .types import AttributeValue
 from .writes import TableOf
 
