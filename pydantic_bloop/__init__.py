@@ -3,7 +3,7 @@
 from .actions import UpdateAction
 from .async_engine import AsyncEngine, AsyncQuery, AsyncResults
 from .columns import Column, col
-from .conditions import Condition, KeyCondition
+from .conditions import Condition, ConditionArg, KeyCondition, KeyConditionArg
 from .engine import Engine, EngineConfig
 from .errors import (
     BloopError,
@@ -48,6 +48,7 @@ __all__ = [
     "Changes",
     "Column",
     "Condition",
+    "ConditionArg",
     "ConstraintViolation",
     "DynamoName",
     "Engine",
@@ -63,6 +64,7 @@ __all__ = [
     "InvalidUpdate",
     "InvalidValue",
     "KeyCondition",
+    "KeyConditionArg",
     "LocalIndex",
     "MissingObjects",
     "Page",

@@ -21,7 +21,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self, TypeVar, overload
 
 from .actions import UpdateAction
-from .conditions import Condition
+from .conditions import ConditionArg
 from .drivers import Outcomes, run_async
 from .engine import Bindings, EngineConfig, EngineCore, streams_endpoint
 from .indexes import Index
@@ -181,17 +181,19 @@ class AsyncEngine(EngineCore):
         if objs:
             await self.run(self._load_plan(objs, consistent, transaction))
 
-    async def save(self, *objs: Base, condition: Condition | None = None) -> None:
+    async def save(self, *objs: Base, condition: ConditionArg | None = None) -> None:
         """Store ``objs``; see ``Engine.save``."""
         if objs:
             await self.run(self._save_plan(objs, condition))
 
-    async def delete(self, *objs: Base, condition: Condition | None = None) -> None:
+    async def delete(self, *objs: Base, condition: ConditionArg | None = None) -> None:
         """Delete ``objs`` (batched when unconditional)."""
         if objs:
             await self.run(self._delete_plan(objs, condition))
 
-    async def update(self, obj: M, *actions: UpdateAction, condition: Condition | None = None) -> M:
+    async def update(
+        self, obj: M, *actions: UpdateAction, condition: ConditionArg | None = None
+    ) -> M:
         """One ``UpdateItem`` of ``obj``'s pending changes and ``actions``; see
         ``Engine.update``."""
         return await self.run(self._update_plan(obj, actions, condition))

@@ -24,15 +24,25 @@ Path = tuple[PathStep, ...]
 
 
 class Condition:
-    """A condition expression; combine with ``&``, ``|`` and ``~``."""
+    """A condition expression; combine with ``&``, ``|`` and ``~``.
+
+    ``bool`` operands are in the signatures for pyright, which sees ``Post.views > 1`` as a
+    ``bool`` (see ``ConditionArg``); at run time they are always conditions.
+    """
 
     __slots__ = ()
 
-    def __and__(self, other: Condition) -> Condition:
+    def __and__(self, other: Condition | bool) -> Condition:
         return And(_flatten(And, self, other))
 
-    def __or__(self, other: Condition) -> Condition:
+    def __rand__(self, other: bool) -> Condition:  # for pyright: `(Post.forum == "f") & cond`
+        return And(_flatten(And, other, self))
+
+    def __or__(self, other: Condition | bool) -> Condition:
         return Or(_flatten(Or, self, other))
+
+    def __ror__(self, other: bool) -> Condition:
+        return Or(_flatten(Or, other, self))
 
     def __invert__(self) -> Condition:
         return Not(self)
@@ -58,18 +68,45 @@ class KeyCondition(Condition):
     __slots__ = ()
 
     @overload
-    def __and__(self, other: KeyCondition) -> KeyCondition: ...
+    def __and__(self, other: KeyCondition | bool) -> KeyCondition: ...
     @overload
     def __and__(self, other: Condition) -> Condition: ...
-    def __and__(self, other: Condition) -> Condition:
+    def __and__(self, other: Condition | bool) -> Condition:
         return And(_flatten(And, self, other))
+
+    def __rand__(self, other: bool) -> KeyCondition:
+        return And(_flatten(And, other, self))
+
+
+# What ``key()``, ``filter()`` and ``condition=`` take. A comparison on a model field is a
+# condition at run time, but pyright (no plugins) types ``Post.user == uid`` by the field's type:
+# a ``bool``. Accepting ``bool`` keeps that natural code clean; a real ``bool`` is refused when
+# the call runs, and mypy's plugin removes ``bool`` from these signatures again.
+KeyConditionArg = KeyCondition | bool
+ConditionArg = Condition | bool
+
+
+def as_condition(value: object, where: str) -> Condition:
+    """``value`` if it is a condition, else a clear error naming ``where`` it was passed."""
+    if isinstance(value, Condition):
+        return value
+    hint = (
+        ": a plain bool, e.g. a comparison of two values; compare a model column "
+        "(Post.views > 1) instead"
+        if isinstance(value, bool)
+        else ""
+    )
+    raise InvalidCondition(f"{where} takes a condition such as Post.views > 1, not {value!r}{hint}")
 
 
 def _flatten(kind: type[And] | type[Or], *parts: object) -> tuple[Condition, ...]:
     out: list[Condition] = []
     for part in parts:
         if not isinstance(part, Condition):
-            raise InvalidCondition(f"cannot combine a condition with {part!r}")
+            raise InvalidCondition(
+                f"cannot combine a condition with {part!r}: `&`, `|` and `~` take conditions "
+                "(on both sides, a model column compared to a value)"
+            )
         out.extend(part.parts if isinstance(part, kind) else (part,))
     return tuple(out)
 

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from . import operations, tables, transactions, updating
 from .actions import UpdateAction
-from .conditions import Condition
+from .conditions import ConditionArg, as_condition
 from .drivers import Outcomes, run_sync
 from .errors import InvalidModel, UnboundModel
 from .indexes import Index
@@ -166,16 +166,19 @@ class EngineCore:
             return transactions.load(objs, self.table_name, self.config.backoff)
         return operations.load(objs, self.table_name, consistent, self.config.backoff)
 
-    def _save_plan(self, objs: Sequence[Base], condition: Condition | None) -> Plan[None]:
-        return operations.save(objs, self.table_name, self._write_options(), condition)
+    def _save_plan(self, objs: Sequence[Base], condition: ConditionArg | None) -> Plan[None]:
+        checked = None if condition is None else as_condition(condition, "save(condition=...)")
+        return operations.save(objs, self.table_name, self._write_options(), checked)
 
-    def _delete_plan(self, objs: Sequence[Base], condition: Condition | None) -> Plan[None]:
-        return operations.delete(objs, self.table_name, self._write_options(), condition)
+    def _delete_plan(self, objs: Sequence[Base], condition: ConditionArg | None) -> Plan[None]:
+        checked = None if condition is None else as_condition(condition, "delete(condition=...)")
+        return operations.delete(objs, self.table_name, self._write_options(), checked)
 
     def _update_plan(
-        self, obj: M, actions: Sequence[UpdateAction], condition: Condition | None
+        self, obj: M, actions: Sequence[UpdateAction], condition: ConditionArg | None
     ) -> Plan[M]:
-        plan = updating.update(obj, actions, self.table_name, self._write_options(), condition)
+        checked = None if condition is None else as_condition(condition, "update(condition=...)")
+        plan = updating.update(obj, actions, self.table_name, self._write_options(), checked)
         yield from plan
         return obj
 
@@ -257,19 +260,19 @@ class Engine(EngineCore):
         if objs:
             self.run(self._load_plan(objs, consistent, transaction))
 
-    def save(self, *objs: Base, condition: Condition | None = None) -> None:
+    def save(self, *objs: Base, condition: ConditionArg | None = None) -> None:
         """Store ``objs``: UpdateItem of what changed (``persist="update"``) or PutItem of the
         whole item (``"overwrite"``), conditioned on ``condition`` and, when atomic, on the
         stored item being what was last seen."""
         if objs:
             self.run(self._save_plan(objs, condition))
 
-    def delete(self, *objs: Base, condition: Condition | None = None) -> None:
+    def delete(self, *objs: Base, condition: ConditionArg | None = None) -> None:
         """Delete ``objs`` (batched when unconditional)."""
         if objs:
             self.run(self._delete_plan(objs, condition))
 
-    def update(self, obj: M, *actions: UpdateAction, condition: Condition | None = None) -> M:
+    def update(self, obj: M, *actions: UpdateAction, condition: ConditionArg | None = None) -> M:
         """One ``UpdateItem`` of ``obj``'s pending changes (what ``save`` would send) and
         ``actions`` (``Account.hits.add(1)``, ...), conditioned on ``condition``, atomic mode
         and the version; ``obj`` then holds the stored item, and is returned. An object holding

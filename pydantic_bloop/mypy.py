@@ -24,17 +24,33 @@ from typing import Any
 from mypy.errorcodes import OPERATOR
 from mypy.messages import format_type
 from mypy.nodes import TypeInfo, Var
-from mypy.plugin import AttributeContext, MethodContext, Plugin, ReportConfigContext
-from mypy.types import Instance, Type, get_proper_type
+from mypy.plugin import (
+    AttributeContext,
+    FunctionSigContext,
+    MethodContext,
+    MethodSigContext,
+    Plugin,
+    ReportConfigContext,
+)
+from mypy.types import (
+    CallableType,
+    FunctionLike,
+    Instance,
+    Type,
+    UnionType,
+    flatten_nested_unions,
+    get_proper_type,
+)
 from pydantic.mypy import METADATA_KEY, PydanticPlugin
 
 __all__ = ["BloopPlugin", "plugin"]
 
 BASE_FULLNAME = "pydantic_bloop.models.Base"
 COLUMN_FULLNAME = "pydantic_bloop.columns.Column"
+CONDITION_FULLNAME = "pydantic_bloop.conditions.Condition"
 
 # Bump when the plugin's output changes, so that mypy discards caches written by an older one.
-__version__ = 2
+__version__ = 3
 
 
 class BloopPlugin(PydanticPlugin):
@@ -62,6 +78,20 @@ class BloopPlugin(PydanticPlugin):
         if fullname.endswith(".__ne__"):
             return _NE_HOOK
         return super().get_method_hook(fullname)
+
+    def get_method_signature_hook(
+        self, fullname: str
+    ) -> Callable[[MethodSigContext], FunctionLike] | None:
+        if _is_public_api(fullname):
+            return _conditions_only
+        return super().get_method_signature_hook(fullname)
+
+    def get_function_signature_hook(
+        self, fullname: str
+    ) -> Callable[[FunctionSigContext], FunctionLike] | None:
+        if _is_public_api(fullname):
+            return _conditions_only
+        return super().get_function_signature_hook(fullname)
 
     def report_config_data(self, ctx: ReportConfigContext) -> dict[str, Any]:
         data = super().report_config_data(ctx)
@@ -99,6 +129,40 @@ def _column_of_field(column: TypeInfo, ctx: AttributeContext) -> Type:
     if ctx.is_lvalue:
         return ctx.default_attr_type
     return Instance(column, [ctx.default_attr_type])
+
+
+def _is_public_api(fullname: str) -> bool:
+    """A function or method of ours that users call (private helpers may pass ``bool`` on)."""
+    name = fullname.rpartition(".")[2]
+    dunder = name.startswith("__") and name.endswith("__")
+    return fullname.startswith("pydantic_bloop.") and (dunder or not name.startswith("_"))
+
+
+def _conditions_only(ctx: MethodSigContext | FunctionSigContext) -> FunctionLike:
+    """``key()``, ``filter()``, ``condition=`` and ``&`` / ``|`` take ``Condition | bool``,
+    because pyright sees ``Post.views > 1`` as a ``bool``. With this plugin mypy sees a
+    ``Condition`` there, so the ``bool`` comes out again: a real ``bool`` stays an error."""
+    signature = ctx.default_signature
+    arg_types = [_without_bool(t) for t in signature.arg_types]
+    if all(new is old for new, old in zip(arg_types, signature.arg_types, strict=True)):
+        return signature
+    modified: CallableType = signature.copy_modified(  # pyright: ignore[reportUnknownMemberType]
+        arg_types=arg_types
+    )
+    return modified
+
+
+def _without_bool(typ: Type) -> Type:
+    proper = get_proper_type(typ)
+    if not isinstance(proper, UnionType):
+        return typ
+    items = [get_proper_type(t) for t in flatten_nested_unions(proper.items)]
+    if not any(isinstance(t, Instance) and t.type.has_base(CONDITION_FULLNAME) for t in items):
+        return typ
+    kept = [
+        t for t in items if not (isinstance(t, Instance) and t.type.fullname == "builtins.bool")
+    ]
+    return typ if len(kept) == len(items) else UnionType.make_union(kept)
 
 
 def _value_equals_column(operator: str, ctx: MethodContext) -> Type:

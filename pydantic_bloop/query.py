@@ -42,15 +42,17 @@ from .conditions import (
     Between,
     Comparison,
     Condition,
+    ConditionArg,
     Contains,
     Exists,
     In,
-    KeyCondition,
+    KeyConditionArg,
     Not,
     Or,
     and_all,
+    as_condition,
 )
-from .errors import InvalidQuery, MissingObjects
+from .errors import InvalidCondition, InvalidQuery, MissingObjects
 from .indexes import Index
 from .models import Base, FieldSpec, model_info
 from .paging import (
@@ -122,20 +124,20 @@ class QueryBuilder(Generic[M]):
 
     # -- building ------------------------------------------------------------------------------
 
-    def key(self, condition: KeyCondition) -> Self:
+    def key(self, condition: KeyConditionArg) -> Self:
         """The key condition: ``==`` on the hash key, optionally ``&`` one range key condition
-        (``== < <= > >= between begins_with``). Replaces any earlier key condition."""
+        (``== < <= > >= between begins_with``). Replaces any earlier key condition.
+
+        (``bool`` in the signature is what pyright sees for ``Post.forum == "x"``.)"""
         if self._state.scan:
             raise InvalidQuery("a scan has no key condition; use filter() instead")
-        _check_key(self._state, condition)
-        return self._with(key=condition)
+        key = _as_query_condition(condition, "key()")
+        _check_key(self._state, key)
+        return self._with(key=key)
 
-    def filter(self, condition: Condition) -> Self:
+    def filter(self, condition: ConditionArg) -> Self:
         """Keep only items matching ``condition``; repeated calls AND together."""
-        if not isinstance(cast(object, condition), Condition):
-            raise InvalidQuery(
-                f"filter() takes a condition such as Post.views > 1, not {condition!r}"
-            )
+        condition = _as_query_condition(condition, "filter()")
         s = self._state
         _check_columns(s, condition, "filter")
         if not s.scan:
@@ -324,9 +326,14 @@ def _check_columns(state: QueryState, condition: Condition, where: str) -> None:
             raise InvalidQuery(f"{where}(): {column.label} is not a field of {state.info.label}")
 
 
-def _check_key(state: QueryState, condition: KeyCondition) -> None:
-    if not isinstance(cast(object, condition), Condition):
-        raise InvalidQuery(f"key() takes a condition such as Post.forum == 'x', not {condition!r}")
+def _as_query_condition(value: object, where: str) -> Condition:
+    try:
+        return as_condition(value, where)
+    except InvalidCondition as exc:
+        raise InvalidQuery(str(exc)) from None
+
+
+def _check_key(state: QueryState, condition: Condition) -> None:
     _check_columns(state, condition, "key")
     fields = key_fields(state)
     hash_key, range_key = fields[0], (fields[1] if len(fields) > 1 else None)

@@ -172,6 +172,21 @@ def run_mypy(
     return MypyRun(dict(found), messages)
 
 
+NATURAL = FIXTURES / "pass_natural.py"
+PYRIGHT_MODES = ("basic", "standard")  # strict is the project's own setting
+
+
+def mode_copies(directory: Path) -> list[Path]:
+    """``pass_natural.py`` once per other pyright mode (a ``# pyright: <mode>`` comment sets the
+    mode of a file): plain comparisons must be clean for every pyright and Pylance user."""
+    copies: list[Path] = []
+    for mode in PYRIGHT_MODES:
+        copy = directory / f"natural_{mode}.py"
+        copy.write_text(f"# pyright: {mode}\n{NATURAL.read_text()}")
+        copies.append(copy)
+    return copies
+
+
 def pyright_config(directory: Path) -> Path:
     """A pyright config with the project's settings, including exactly the fixtures (the
     project's own config excludes the ``fail_*`` ones, and pyright honours that even for files
@@ -184,7 +199,7 @@ def pyright_config(directory: Path) -> Path:
         if key in settings:
             settings[key] = str(ROOT / settings[key])
     settings["extraPaths"] = [str(ROOT), *(str(ROOT / p) for p in settings.get("extraPaths", []))]
-    checked = [*fixture_files("pyright"), docs_program(directory)]
+    checked = [*fixture_files("pyright"), docs_program(directory), *mode_copies(directory)]
     # pyright takes only relative paths in "include"
     settings["include"] = [os.path.relpath(p, directory) for p in checked]
     config = directory / "pyrightconfig.json"
@@ -334,6 +349,14 @@ def test_mypy(mypy_runs: dict[str, MypyRun], fixture: Path) -> None:
 def test_pyright(pyright_found: Found, fixture: Path) -> None:
     problems = compare("pyright", fixture, pyright_found)
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("mode", PYRIGHT_MODES)
+def test_pyright_modes(pyright_found: Found, mode: str) -> None:
+    """``pass_natural.py`` is clean in pyright's basic and standard modes too."""
+    errors = [f"{f}:{line} {sorted(c)}" for (f, line), c in pyright_found.items()]
+    ran = [e for e in errors if f"natural_{mode}.py" in e]
+    assert not ran, "\n".join(ran)
 
 
 def _docs_errors(found: Found) -> list[str]:

@@ -13,7 +13,7 @@ from tests.typing.models import Post
 def fallback(uid: UUID) -> None:
     assert_type(Post.views, int)
     assert_type(Post.user, UUID)
-    assert_type(Post.views == 1, bool)  # a bool: no condition, and key() / filter() refuse it
+    assert_type(Post.views == 1, bool)  # a bool, which key() / filter() take (pass_natural.py)
     assert_type(col(Post.views), Column[int])
     assert_type(col(Post.views) == 1, KeyCondition)
     assert_type(col(Post.user) == uid, KeyCondition)
