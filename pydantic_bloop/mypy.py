@@ -13,6 +13,8 @@ attribute access of every field of a :class:`~pydantic_bloop.models.Base` subcla
 fields and fields declared with ``Annotated`` markers included) as ``Column[T]``, ``T`` being the
 field's declared type. ClassVars (indexes), methods, properties, private attributes and instance
 access are left alone.
+
+Supported mypy versions: ``mypy_support.SUPPORTED`` (outside them, see ``mypy_support``).
 """
 
 from __future__ import annotations
@@ -41,7 +43,10 @@ from mypy.types import (
     flatten_nested_unions,
     get_proper_type,
 )
+from mypy.version import __version__ as MYPY_VERSION
 from pydantic.mypy import METADATA_KEY, PydanticPlugin
+
+from .mypy_support import guarded, verdict, warn
 
 __all__ = ["BloopPlugin", "plugin"]
 
@@ -70,7 +75,7 @@ class BloopPlugin(PydanticPlugin):
         column = self.lookup_fully_qualified(COLUMN_FULLNAME)
         if column is None or not isinstance(column.node, TypeInfo):
             return None
-        return partial(_column_of_field, column.node)
+        return guarded(MYPY_VERSION, partial(_column_of_field, column.node), _default_attr)
 
     def get_method_hook(self, fullname: str) -> Callable[[MethodContext], Type] | None:
         if fullname.endswith(".__eq__"):
@@ -83,14 +88,14 @@ class BloopPlugin(PydanticPlugin):
         self, fullname: str
     ) -> Callable[[MethodSigContext], FunctionLike] | None:
         if _is_public_api(fullname):
-            return _conditions_only
+            return _METHOD_SIGNATURE_HOOK
         return super().get_method_signature_hook(fullname)
 
     def get_function_signature_hook(
         self, fullname: str
     ) -> Callable[[FunctionSigContext], FunctionLike] | None:
         if _is_public_api(fullname):
-            return _conditions_only
+            return _FUNCTION_SIGNATURE_HOOK
         return super().get_function_signature_hook(fullname)
 
     def report_config_data(self, ctx: ReportConfigContext) -> dict[str, Any]:
@@ -184,10 +189,27 @@ def _value_equals_column(operator: str, ctx: MethodContext) -> Type:
     return ctx.default_return_type
 
 
-_EQ_HOOK = partial(_value_equals_column, "==")
-_NE_HOOK = partial(_value_equals_column, "!=")
+def _default_attr(ctx: AttributeContext) -> Type:
+    return ctx.default_attr_type
+
+
+def _default_return(ctx: MethodContext) -> Type:
+    return ctx.default_return_type
+
+
+def _default_signature(ctx: MethodSigContext | FunctionSigContext) -> FunctionLike:
+    return ctx.default_signature
+
+
+# Every hook is guarded (see mypy_support): an exception is an error naming this plugin.
+_EQ_HOOK = guarded(MYPY_VERSION, partial(_value_equals_column, "=="), _default_return)
+_NE_HOOK = guarded(MYPY_VERSION, partial(_value_equals_column, "!="), _default_return)
+_METHOD_SIGNATURE_HOOK = guarded(MYPY_VERSION, _conditions_only, _default_signature)
+_FUNCTION_SIGNATURE_HOOK = guarded(MYPY_VERSION, _conditions_only, _default_signature)
 
 
 def plugin(version: str) -> type[Plugin]:
-    """mypy's entry point: ``plugins = pydantic_bloop.mypy``."""
-    return BloopPlugin
+    """mypy's entry point: ``plugins = pydantic_bloop.mypy``. Outside the supported mypy
+    versions it says so on stderr; an older mypy gets pydantic's plugin alone."""
+    warn(version)
+    return PydanticPlugin if verdict(version) == "old" else BloopPlugin

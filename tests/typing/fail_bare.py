@@ -40,7 +40,7 @@ def conditions(engine: Engine, uid: UUID, post: Post) -> None:
     _ = Post.date > "2024-01-01"  # E: mypy[operator] pyright[reportOperatorIssue]
     q.key((Post.forum == "f") | (Post.views > 1))  # E: mypy[arg-type]
     q.select("views")  # E: mypy[arg-type] pyright[reportArgumentType]
-    _ = Page.lines["x"]  # E: mypy[index] pyright[reportCallIssue]
+    _ = Page.lines["x"]  # E: mypy[index|call-overload] pyright[reportCallIssue]
     _ = Post.views.in_()  # E: mypy[call-arg] pyright[reportAttributeAccessIssue]
     # a real bool where a condition belongs: mypy's plugin rejects it
     q.key(True)  # E: mypy[arg-type]

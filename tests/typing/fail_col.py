@@ -37,7 +37,7 @@ def conditions(engine: Engine, uid: UUID, post: Post) -> None:
     _ = col(Post.date) > "2024-01-01"  # E: mypy[operator] pyright[reportOperatorIssue]
     q.key((col(Post.forum) == "f") | (col(Post.views) > 1))  # E: mypy[arg-type] pyright[reportArgumentType]
     q.select("views")  # E: mypy[arg-type] pyright[reportArgumentType]
-    _ = col(Page.lines)["x"]  # E: mypy[index] pyright[reportArgumentType]
+    _ = col(Page.lines)["x"]  # E: mypy[index|call-overload] pyright[reportArgumentType]
     _ = col(Post.views).in_()  # E: mypy[call-arg] pyright[reportCallIssue]
     # not caught: InvalidCondition / TypeError when the line runs
     q.filter(col(Post.views) > 1 and col(Post.views) < 3)
