@@ -2,6 +2,8 @@
 
 ``with local_dynamodb() as url: Engine(client=boto3.client("dynamodb", endpoint_url=url, ...))``.
 Needs the ``server`` extra (``pip install pydantic-bloop[server]``).
+
+``Script`` runs a plan against canned responses instead (see ``pydantic_bloop.scripted``).
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ from collections.abc import Generator
 from contextlib import contextmanager
 from typing import Any
 
-__all__ = ["local_dynamodb"]
+from .scripted import Script, ScriptExhausted, client_error
+
+__all__ = ["Script", "ScriptExhausted", "client_error", "local_dynamodb"]
 
 
 @contextmanager
