@@ -27,7 +27,7 @@ from .indexes import GlobalIndex, Index, LocalIndex
 from .markers import DynamoName, HashKey, RangeKey, Version
 from .models import Base, BloopConfig
 from .paging import Page
-from .plans import Backoff
+from .plans import Backoff, Call, Parallel, Plan, Sleep
 from .query import Query, Results
 from .readers import AsyncStreamReader, StreamReader
 from .streams import Change, Changes, InvalidRecords, RecordError, StreamError, parse_changes
@@ -43,6 +43,7 @@ __all__ = [
     "Base",
     "BloopConfig",
     "BloopError",
+    "Call",
     "CancellationReason",
     "Change",
     "Changes",
@@ -68,10 +69,13 @@ __all__ = [
     "LocalIndex",
     "MissingObjects",
     "Page",
+    "Parallel",
+    "Plan",
     "Query",
     "RangeKey",
     "RecordError",
     "Results",
+    "Sleep",
     "StreamError",
     "StreamReader",
     "TableMismatch",
