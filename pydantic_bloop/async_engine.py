@@ -1,6 +1,6 @@
 """``AsyncEngine``: the same operations on asyncio, over an aiobotocore client.
 
-It runs the very plans the sync ``Engine`` runs (see :mod:`plans`); only the transport differs:
+It runs the very plans the sync ``Engine`` runs (see `plans`); only the transport differs:
 calls are awaited, parallel calls are gathered (at most ``max_concurrency`` at once), sleeps are
 ``asyncio.sleep``. Queries are async iterators that prefetch their next page while the caller
 works through the current one.

@@ -1,9 +1,9 @@
 """Engines: ``EngineCore`` (settings, bindings, the plan of each operation) and the sync
 ``Engine``, a thin driver of those plans over a boto3 client.
 
-Everything an operation means lives in the plans (:mod:`operations`, :mod:`tables`,
-:mod:`query`); an engine only runs their calls, concurrently where a plan allows, and sleeps.
-The async engine (:mod:`async_engine`) is the same core over aiobotocore.
+Everything an operation means lives in the plans (`operations`, `tables`,
+`query`); an engine only runs their calls, concurrently where a plan allows, and sleeps.
+The async engine (`async_engine`) is the same core over aiobotocore.
 """
 
 from __future__ import annotations
@@ -340,7 +340,7 @@ class Engine(EngineCore):
         return _outcome(self._execute, call)
 
     def run(self, plan: Plan[R]) -> R:
-        """Carry out ``plan`` (see :mod:`pydantic_bloop.plans`): every operation is one, and
+        """Carry out ``plan`` (see `pydantic_bloop.plans`): every operation is one, and
         plans of your own (e.g. ``plans.call(Call("describe_table", {...}))``) run the same way."""
         return run_sync(plan, self._execute, self._parallel, time.sleep)
 

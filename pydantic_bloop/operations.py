@@ -1,6 +1,8 @@
 """Plans for get, load, save and delete: the requests they send and what responses mean.
 
-Pure logic (see :mod:`pydantic_bloop.plans`): no client, no clock, no threads.
+Pure logic (see `pydantic_bloop.plans`): no client, no clock, no threads.
+
+Internal: the engines run these plans; users call `engine.get` / `load` / `save` / `delete`.
 """
 
 from __future__ import annotations

@@ -1,9 +1,11 @@
 """What each object last saw of its stored item, and the diffs and atomic conditions built on it.
 
-A :class:`Snapshot` holds the stored item as last read or written, the attribute names that
+A `Snapshot` holds the stored item as last read or written, the attribute names that
 read was expected to return (an attribute expected but absent was seen absent; one not expected
 was never loaded, and no save touches it), and the object's field values at that moment, so
 that a diff can skip dumping immutable values that did not change.
+
+Internal: not part of the public API (snapshots are reached with `snapshot_of` and `remember`).
 """
 
 from __future__ import annotations
