@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 M = TypeVar("M", bound="Base")
 
 Projection = Literal["all", "keys"] | Sequence[str]
+KeyParts = str | tuple[str, ...]  # one attribute, or up to four of a multi-attribute key
 
 
 class IndexDeclaration:
@@ -25,11 +26,12 @@ class IndexDeclaration:
     def __init__(
         self,
         *,
-        hash_key: str | None,
-        range_key: str | None,
+        hash_key: KeyParts | None,
+        range_key: KeyParts | None,
         projection: Projection,
         read_units: int | None = None,
         write_units: int | None = None,
+        name: str | None = None,
     ) -> None:
         self.hash_key = hash_key
         self.range_key = range_key
@@ -39,14 +41,16 @@ class IndexDeclaration:
         )
         self.read_units = read_units
         self.write_units = write_units
-        self.name = ""
+        self.index_name = name  # DynamoDB's name when it differs from the attribute's
+        self.name = ""  # the class attribute holding the declaration
 
     def __set_name__(self, owner: type[Any], name: str) -> None:
         self.name = name
 
     def __repr__(self) -> str:
         return (
-            f"{type(self).__name__}(name={self.name!r}, hash_key={self.hash_key!r}, "
+            f"{type(self).__name__}(name={self.index_name or self.name!r}, "
+            f"hash_key={self.hash_key!r}, "
             f"range_key={self.range_key!r}, projection={self.projection!r})"
         )
 
@@ -70,7 +74,12 @@ class GlobalIndex(IndexDeclaration):
     """A global secondary index: its own hash key (and optional range key) over the table.
 
     ``projection`` is ``"all"``, ``"keys"`` (the default) or a list of field names to include.
-    ``read_units`` / ``write_units`` apply when the table's billing is provisioned.
+    ``hash_key`` / ``range_key`` may each be a tuple of up to four field names: DynamoDB's
+    multi-attribute keys, queried with ``==`` on every hash part and range parts left to right.
+    ``read_units`` / ``write_units`` apply when the table's billing is provisioned. ``name`` is
+    the index's name in DynamoDB (default: the class attribute's name), so that several models
+    of one table can share a generic index such as ``"gsi1"``. A key field may be optional: the
+    index is then sparse (it holds only the items that have the attribute).
     """
 
     kind = "global"
@@ -78,11 +87,12 @@ class GlobalIndex(IndexDeclaration):
     def __init__(
         self,
         *,
-        hash_key: str,
-        range_key: str | None = None,
+        hash_key: KeyParts,
+        range_key: KeyParts | None = None,
         projection: Projection = "keys",
         read_units: int | None = None,
         write_units: int | None = None,
+        name: str | None = None,
     ) -> None:
         super().__init__(
             hash_key=hash_key,
@@ -90,6 +100,7 @@ class GlobalIndex(IndexDeclaration):
             projection=projection,
             read_units=read_units,
             write_units=write_units,
+            name=name,
         )
 
 
@@ -98,23 +109,40 @@ class LocalIndex(IndexDeclaration):
 
     kind = "local"
 
-    def __init__(self, *, range_key: str, projection: Projection = "keys") -> None:
-        super().__init__(hash_key=None, range_key=range_key, projection=projection)
+    def __init__(
+        self, *, range_key: str, projection: Projection = "keys", name: str | None = None
+    ) -> None:
+        super().__init__(hash_key=None, range_key=range_key, projection=projection, name=name)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
 class IndexSpec:
     """An index resolved against its model's fields at class definition."""
 
-    name: str
+    name: str  # DynamoDB's IndexName
     kind: Literal["global", "local"]
-    hash_key: FieldSpec
-    range_key: FieldSpec | None
+    hash_keys: tuple[FieldSpec, ...]  # one, or up to four (a multi-attribute key)
+    range_keys: tuple[FieldSpec, ...]  # none, or up to four
     projection: Literal["ALL", "KEYS_ONLY", "INCLUDE"]
     include: tuple[FieldSpec, ...]  # non-key fields named by an INCLUDE projection
     projected: frozenset[str]  # Python names of every field the index returns
     read_units: int | None
     write_units: int | None
+
+    @property
+    def hash_key(self) -> FieldSpec:
+        """The (first) hash key attribute."""
+        return self.hash_keys[0]
+
+    @property
+    def range_key(self) -> FieldSpec | None:
+        """The (first) range key attribute, if any."""
+        return self.range_keys[0] if self.range_keys else None
+
+    @property
+    def keys(self) -> tuple[FieldSpec, ...]:
+        """Every key attribute of the index: hash parts, then range parts."""
+        return (*self.hash_keys, *self.range_keys)
 
 
 @dataclass(frozen=True, slots=True, eq=False)

@@ -51,6 +51,7 @@ from pydantic._internal._model_construction import ModelMetaclass, NoInitField
 from .columns import Column
 from .errors import InvalidModel, InvalidValue, UnloadedField
 from .indexes import Index, IndexDeclaration, IndexSpec
+from .indexing import check_key_field, index_declarations, index_spec
 from .markers import DynamoName, HashKey, RangeKey
 from .types import MISSING, AttributeValue, Codec, codec_for
 from .updates import NOTHING_ATTRIBUTE
@@ -61,7 +62,6 @@ M = TypeVar("M", bound="Base")
 
 
 StreamView = Literal["keys_only", "new_image", "old_image", "new_and_old_images"]
-KEY_TYPES = frozenset({"S", "N", "B"})
 
 
 class BloopConfig(ConfigDict, total=False):
@@ -511,7 +511,7 @@ def _build_info(cls: type[Base]) -> ModelInfo:
                 )
             range_key = spec
         if role is not None:
-            _check_key_field(label, spec, "key")
+            check_key_field(label, spec, "key")
 
     if range_key is not None and hash_key is None:
         raise InvalidModel(f"{label} declares range key {range_key.name} but no HashKey field")
@@ -532,12 +532,12 @@ def _build_info(cls: type[Base]) -> ModelInfo:
         columns=columns,
         version=version_field(label, cls.model_fields, fields),
     )
-    declarations = _index_declarations(cls)
+    declarations = index_declarations(cls)
     if hash_key is None:
         return info  # an abstract model or mixin: no table, indexes resolve in subclasses
     info.table = _table_spec(cls, info)
     for name, decl in declarations.items():
-        index = _index_spec(info, name, decl)
+        index = index_spec(info, name, decl)
         info.indexes[name] = index
         info.bound_indexes[name] = Index(cls, index)
     return info
@@ -559,38 +559,6 @@ def _immutable(annotation: Any) -> bool:
     if origin is Union or origin is UnionType:
         return all(_immutable(arg) for arg in get_args(annotation))
     return False
-
-
-def _check_key_field(label: str, spec: FieldSpec, what: str) -> None:
-    if spec.codec.dynamo_type not in KEY_TYPES:
-        raise InvalidModel(
-            f"{label}.{spec.name} is a {what} but is stored as {spec.codec.dynamo_type or 'mixed'}"
-            "; keys must be strings, numbers or binary (S, N or B)"
-        )
-    if spec.codec.load_absent() is not MISSING:
-        raise InvalidModel(f"{label}.{spec.name} is a {what} and cannot be optional")
-
-
-def _index_declarations(cls: type[Base]) -> dict[str, IndexDeclaration]:
-    """The indexes declared on ``cls`` and its bases (mixins included), by attribute name."""
-    found: dict[str, IndexDeclaration] = {}
-    owners: dict[str, type[Any]] = {}
-    for klass in reversed(cls.__mro__):
-        for name, value in vars(klass).items():
-            if isinstance(value, IndexDeclaration):
-                found[name] = value
-                owners[name] = klass
-    for name, owner in owners.items():
-        if name in cls.model_fields:
-            raise InvalidModel(
-                f"{cls.__name__}.{name} is a field, but {owner.__name__} declares an index "
-                "of that name"
-            )
-        if not 3 <= len(name) <= 255:
-            raise InvalidModel(
-                f"{cls.__name__}.{name}: DynamoDB index names are 3 to 255 characters long"
-            )
-    return found
 
 
 def _table_spec(cls: type[Base], info: ModelInfo) -> TableSpec:
@@ -633,67 +601,3 @@ def _table_spec(cls: type[Base], info: ModelInfo) -> TableSpec:
     if not isinstance(table_name, str) or not table_name:
         raise InvalidModel(f"{label}: table_name must be a non-empty str, not {table_name!r}")
     return TableSpec(table_name, billing, read_units, write_units, ttl, stream)
-
-
-def _index_spec(info: ModelInfo, name: str, decl: IndexDeclaration) -> IndexSpec:
-    label = f"{info.label}.{name}"
-    assert info.hash_key is not None
-
-    def field(ref: object, role: str) -> FieldSpec:
-        if not isinstance(ref, str):
-            raise InvalidModel(f"{label}: {role} must be a field name (str), not {ref!r}")
-        spec = info.fields.get(ref)
-        if spec is None:
-            raise InvalidModel(f"{label}: {role} {ref!r} is not a field of {info.label}")
-        _check_key_field(info.label, spec, f"{role} of index {name}")
-        return spec
-
-    if decl.kind == "local":
-        if info.range_key is None:
-            raise InvalidModel(
-                f"{label}: a LocalIndex needs a table with a range key; {info.label} has none"
-            )
-        hash_key = info.hash_key
-    else:
-        hash_key = field(decl.hash_key, "hash_key")
-    range_key = field(decl.range_key, "range_key") if decl.range_key is not None else None
-    if decl.kind == "local" and range_key is None:
-        raise InvalidModel(f"{label}: a LocalIndex needs a range_key")
-    if range_key is not None and range_key is hash_key:
-        raise InvalidModel(f"{label}: the range key {range_key.name} is also the index's hash key")
-
-    key_names = {f.name for f in (info.hash_key, info.range_key, hash_key, range_key) if f}
-    projection = decl.projection
-    include: tuple[FieldSpec, ...] = ()
-    if projection == "all":
-        kind: Literal["ALL", "KEYS_ONLY", "INCLUDE"] = "ALL"
-        projected = frozenset(info.fields)
-    elif projection == "keys":
-        kind = "KEYS_ONLY"
-        projected = frozenset(key_names)
-    elif isinstance(projection, tuple):
-        unknown = [p for p in projection if p not in info.fields]
-        if unknown:
-            raise InvalidModel(
-                f"{label}: projection names {', '.join(map(repr, unknown))}, "
-                f"not fields of {info.label}"
-            )
-        include = tuple(info.fields[p] for p in projection if p not in key_names)
-        kind = "INCLUDE" if include else "KEYS_ONLY"
-        projected = frozenset(key_names | set(projection))
-    else:
-        raise InvalidModel(
-            f"{label}: projection must be 'all', 'keys' or a list of field names, "
-            f"not {projection!r}"
-        )
-    return IndexSpec(
-        name=name,
-        kind=decl.kind,
-        hash_key=hash_key,
-        range_key=range_key,
-        projection=kind,
-        include=include,
-        projected=projected,
-        read_units=decl.read_units,
-        write_units=decl.write_units,
-    )

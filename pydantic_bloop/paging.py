@@ -264,9 +264,17 @@ def projected_fields(state: QueryState) -> frozenset[str] | None:
 
 def key_fields(state: QueryState) -> tuple[FieldSpec, ...]:
     """The key fields of what is queried: the index's, or the table's."""
+    hash_keys, range_keys = key_sides(state)
+    return (*hash_keys, *range_keys)
+
+
+def key_sides(state: QueryState) -> tuple[tuple[FieldSpec, ...], tuple[FieldSpec, ...]]:
+    """The hash and the range key attributes of what is queried (several of each: a
+    multi-attribute index key)."""
     if state.index is not None:
-        return tuple(f for f in (state.index.hash_key, state.index.range_key) if f is not None)
-    return tuple(state.info.keys)
+        return state.index.hash_keys, state.index.range_keys
+    keys = state.info.keys
+    return keys[:1], keys[1:]
 
 
 def resume_fields(state: QueryState) -> tuple[str, ...]:
@@ -299,10 +307,11 @@ def check_runnable(state: QueryState) -> None:
         )
     if state.start is not None and state.key is not None:
         # a token from another partition would make DynamoDB fail, or (moto) silently skip
-        hash_key = key_fields(state)[0]
+        hash_keys = {f.name: f for f in key_sides(state)[0]}
         parts = state.key.parts if isinstance(state.key, And) else (state.key,)
         for part in parts:
-            if isinstance(part, Comparison) and part.column.field == hash_key.name:
+            if isinstance(part, Comparison) and part.column.field in hash_keys:
+                hash_key = hash_keys[part.column.field]
                 resumed = state.start.get(hash_key.dynamo_name)
                 if not isinstance(part.operand, Column) and not same(resumed, part.operand):
                     raise InvalidQuery(

@@ -37,23 +37,15 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, Self, TypeVar, cast
 
 from .columns import Column
 from .conditions import (
-    And,
-    BeginsWith,
-    Between,
-    Comparison,
     Condition,
     ConditionArg,
-    Contains,
-    Exists,
-    In,
     KeyConditionArg,
-    Not,
-    Or,
     and_all,
     as_condition,
 )
 from .errors import InvalidCondition, InvalidQuery, MissingObjects
 from .indexes import Index
+from .keyrules import check_columns, check_key
 from .models import Base, FieldSpec, model_info
 from .paging import (
     Cursor,
@@ -64,7 +56,6 @@ from .paging import (
     count,
     decode_token,
     key_fields,
-    show_value,
     target_label,
 )
 from .plans import Plan
@@ -132,14 +123,14 @@ class QueryBuilder(Generic[M]):
         if self._state.scan:
             raise InvalidQuery("a scan has no key condition; use filter() instead")
         key = _as_query_condition(condition, "key()")
-        _check_key(self._state, key)
+        check_key(self._state, key)
         return self._with(key=key)
 
     def filter(self, condition: ConditionArg) -> Self:
         """Keep only items matching ``condition``; repeated calls AND together."""
         condition = _as_query_condition(condition, "filter()")
         s = self._state
-        _check_columns(s, condition, "filter")
+        check_columns(s, condition, "filter")
         if not s.scan:
             keys = {f.name for f in key_fields(s)}
             named = sorted({c.field for c in condition.columns()} & keys)
@@ -320,89 +311,11 @@ def _check_ordered(state: QueryState, what: str) -> None:
         )
 
 
-def _check_columns(state: QueryState, condition: Condition, where: str) -> None:
-    for column in condition.columns():
-        if not issubclass(state.info.model, column.model):
-            raise InvalidQuery(f"{where}(): {column.label} is not a field of {state.info.label}")
-
-
 def _as_query_condition(value: object, where: str) -> Condition:
     try:
         return as_condition(value, where)
     except InvalidCondition as exc:
         raise InvalidQuery(str(exc)) from None
-
-
-def _check_key(state: QueryState, condition: Condition) -> None:
-    _check_columns(state, condition, "key")
-    fields = key_fields(state)
-    hash_key, range_key = fields[0], (fields[1] if len(fields) > 1 else None)
-    where = target_label(state)
-    parts = condition.parts if isinstance(condition, And) else (condition,)
-    hash_ok = False
-    range_seen = False
-    for part in parts:
-        column = getattr(part, "column", None)
-        if not isinstance(column, Column) or len(column.path) != 1:
-            raise InvalidQuery(
-                f"key(): {_show(part)} is not a key condition on {where}; key() takes "
-                "hash_key == value, optionally & one range key condition"
-            )
-        if isinstance(part, Comparison) and isinstance(part.operand, Column):
-            raise InvalidQuery(f"key(): {_show(part)} compares two attributes; use a value")
-        name = column.field
-        if name == hash_key.name:
-            if not (isinstance(part, Comparison) and part.op == "=") or hash_ok:
-                raise InvalidQuery(
-                    f"key(): the hash key {hash_key.name} of {where} takes exactly one == "
-                    f"condition, got {_show(part)}; move other conditions to filter() or scan"
-                )
-            hash_ok = True
-        elif range_key is not None and name == range_key.name:
-            valid = (isinstance(part, Comparison) and part.op in _RANGE_OPS) or isinstance(
-                part, Between | BeginsWith
-            )
-            if not valid or range_seen:
-                why = "a second condition" if valid else _show(part)
-                raise InvalidQuery(
-                    f"key(): the range key {range_key.name} of {where} takes one condition of "
-                    f"== < <= > >= between begins_with, got {why}; use between() for a range, "
-                    "or filter() for anything else"
-                )
-            range_seen = True
-        else:
-            keys = hash_key.name + (f" and {range_key.name}" if range_key else "")
-            raise InvalidQuery(
-                f"key(): {column.label} is not a key of {where} (its keys: {keys}); "
-                "move that condition to filter()"
-            )
-    if not hash_ok:
-        raise InvalidQuery(f"key(): a query on {where} needs {hash_key.name} == value")
-
-
-def _show(condition: Condition) -> str:
-    """A condition as the user wrote it (``Post.id != 'x'``), for error messages."""
-    value = show_value
-    c = condition
-    if isinstance(c, Comparison):
-        op = {"=": "==", "<>": "!="}.get(c.op, c.op)
-        return f"{c.column.label} {op} {value(c.operand)}"
-    if isinstance(c, Between):
-        return f"{c.column.label}.between({value(c.low)}, {value(c.high)})"
-    if isinstance(c, BeginsWith):
-        return f"{c.column.label}.begins_with({value(c.prefix)})"
-    if isinstance(c, Contains):
-        return f"{c.column.label}.contains({value(c.operand)})"
-    if isinstance(c, In):
-        return f"{c.column.label}.in_({', '.join(map(value, c.values))})"
-    if isinstance(c, Exists):
-        return f"{c.column.label}.{'is_not' if c.exists else 'is_'}(None)"
-    if isinstance(c, And | Or):
-        joined = (" & " if isinstance(c, And) else " | ").join(_show(p) for p in c.parts)
-        return f"({joined})"
-    if isinstance(c, Not):
-        return f"~{_show(c.part)}"
-    return repr(c)
 
 
 def target_state(target: type[Base] | Index[Any], *, scan: bool) -> QueryState:

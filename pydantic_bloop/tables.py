@@ -25,11 +25,14 @@ _STREAM_VIEWS = {
 }
 
 
-def _key_schema(hash_key: FieldSpec, range_key: FieldSpec | None) -> list[dict[str, str]]:
-    schema = [{"AttributeName": hash_key.dynamo_name, "KeyType": "HASH"}]
-    if range_key is not None:
-        schema.append({"AttributeName": range_key.dynamo_name, "KeyType": "RANGE"})
-    return schema
+def _key_schema(
+    hash_keys: Sequence[FieldSpec], range_keys: Sequence[FieldSpec]
+) -> list[dict[str, str]]:
+    """HASH then RANGE elements, in order (a multi-attribute index key has several of each)."""
+    return [
+        *({"AttributeName": f.dynamo_name, "KeyType": "HASH"} for f in hash_keys),
+        *({"AttributeName": f.dynamo_name, "KeyType": "RANGE"} for f in range_keys),
+    ]
 
 
 def _projection(index: IndexSpec) -> dict[str, Any]:
@@ -40,24 +43,28 @@ def _projection(index: IndexSpec) -> dict[str, Any]:
 
 
 def _index_shape(index: IndexSpec) -> tuple[object, ...]:
-    keys = tuple(f.dynamo_name for f in (index.hash_key, index.range_key) if f is not None)
+    keys = (
+        tuple(f.dynamo_name for f in index.hash_keys),
+        tuple(f.dynamo_name for f in index.range_keys),
+    )
     return index.kind, keys, index.projection, sorted(f.dynamo_name for f in index.include)
 
 
 def _indexes(infos: Sequence[ModelInfo], table: str) -> dict[str, IndexSpec]:
     """The union of the indexes of the models sharing ``table``; one name, one definition."""
     merged: dict[str, IndexSpec] = {}
-    owner: dict[str, ModelInfo] = {}
+    owner: dict[str, str] = {}  # index name -> the first Model.attribute declaring it
     for info in infos:
-        for name, index in info.indexes.items():
+        for attribute, index in info.indexes.items():
+            name = index.name  # several models may declare one index (e.g. a generic "gsi1")
             seen = merged.get(name)
             if seen is not None and _index_shape(seen) != _index_shape(index):
                 raise InvalidModel(
-                    f"{owner[name].label}.{name} and {info.label}.{name} share table {table!r} "
-                    "but define the index differently"
+                    f"{owner[name]} and {info.label}.{attribute} share index {name!r} of "
+                    f"table {table!r} but define it differently"
                 )
             merged.setdefault(name, index)
-            owner.setdefault(name, info)
+            owner.setdefault(name, f"{info.label}.{attribute}")
     return merged
 
 
@@ -128,7 +135,7 @@ def create_request(infos: Sequence[ModelInfo], table: str) -> dict[str, Any]:
         define(f)
     params: dict[str, Any] = {
         "TableName": table,
-        "KeySchema": _key_schema(first.hash_key, first.range_key),
+        "KeySchema": _key_schema((first.hash_key,), first.keys[1:]),
     }
     provisioned = spec.billing == "provisioned"
     if provisioned:
@@ -142,12 +149,11 @@ def create_request(infos: Sequence[ModelInfo], table: str) -> dict[str, Any]:
     gsis: list[dict[str, Any]] = []
     lsis: list[dict[str, Any]] = []
     for index in _indexes(infos, table).values():
-        define(index.hash_key)
-        if index.range_key is not None:
-            define(index.range_key)
+        for f in index.keys:
+            define(f)
         entry: dict[str, Any] = {
             "IndexName": index.name,
-            "KeySchema": _key_schema(index.hash_key, index.range_key),
+            "KeySchema": _key_schema(index.hash_keys, index.range_keys),
             "Projection": _projection(index),
         }
         if index.kind == "global":
