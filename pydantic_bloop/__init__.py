@@ -5,6 +5,7 @@ from .async_engine import AsyncEngine, AsyncQuery, AsyncResults
 from .columns import Column, col
 from .conditions import Condition, ConditionArg, KeyCondition, KeyConditionArg
 from .engine import Engine, EngineConfig
+from .entities import Collection
 from .errors import (
     BloopError,
     CancellationReason,
@@ -47,6 +48,7 @@ __all__ = [
     "CancellationReason",
     "Change",
     "Changes",
+    "Collection",
     "Column",
     "Condition",
     "ConditionArg",

@@ -24,6 +24,7 @@ from .actions import UpdateAction
 from .conditions import ConditionArg
 from .drivers import Outcomes, run_async
 from .engine import Bindings, EngineConfig, EngineCore, streams_endpoint
+from .entities import Collection
 from .indexes import Index
 from .models import Base
 from .paging import Cursor, Page, Progress, QueryState, count
@@ -202,7 +203,9 @@ class AsyncEngine(EngineCore):
     def query(self, target: Index[M]) -> AsyncQuery[M]: ...
     @overload
     def query(self, target: type[M]) -> AsyncQuery[M]: ...
-    def query(self, target: type[M] | Index[M]) -> AsyncQuery[M]:
+    @overload
+    def query(self, target: Collection[M]) -> AsyncQuery[M]: ...
+    def query(self, target: type[M] | Index[M] | Collection[M]) -> AsyncQuery[M]:
         """A query on a model's table or one of its indexes; add ``.key(...)``."""
         return AsyncQuery(self, target_state(target, scan=False))
 
@@ -210,7 +213,9 @@ class AsyncEngine(EngineCore):
     def scan(self, target: Index[M]) -> AsyncQuery[M]: ...
     @overload
     def scan(self, target: type[M]) -> AsyncQuery[M]: ...
-    def scan(self, target: type[M] | Index[M]) -> AsyncQuery[M]:
+    @overload
+    def scan(self, target: Collection[M]) -> AsyncQuery[M]: ...
+    def scan(self, target: type[M] | Index[M] | Collection[M]) -> AsyncQuery[M]:
         """A scan of a model's table or one of its indexes."""
         return AsyncQuery(self, target_state(target, scan=True))
 

@@ -22,6 +22,7 @@ from . import operations, tables, transactions, updating
 from .actions import UpdateAction
 from .conditions import ConditionArg, as_condition
 from .drivers import Outcomes, run_sync
+from .entities import Collection
 from .errors import InvalidModel, UnboundModel
 from .indexes import Index
 from .models import Base, ModelInfo, model_info
@@ -283,7 +284,9 @@ class Engine(EngineCore):
     def query(self, target: Index[M]) -> Query[M]: ...
     @overload
     def query(self, target: type[M]) -> Query[M]: ...
-    def query(self, target: type[M] | Index[M]) -> Query[M]:
+    @overload
+    def query(self, target: Collection[M]) -> Query[M]: ...
+    def query(self, target: type[M] | Index[M] | Collection[M]) -> Query[M]:
         """A query on a model's table or one of its indexes; add ``.key(...)``."""
         return Query(self, target_state(target, scan=False))
 
@@ -291,7 +294,9 @@ class Engine(EngineCore):
     def scan(self, target: Index[M]) -> Query[M]: ...
     @overload
     def scan(self, target: type[M]) -> Query[M]: ...
-    def scan(self, target: type[M] | Index[M]) -> Query[M]:
+    @overload
+    def scan(self, target: Collection[M]) -> Query[M]: ...
+    def scan(self, target: type[M] | Index[M] | Collection[M]) -> Query[M]:
         """A scan of a model's table or one of its indexes."""
         return Query(self, target_state(target, scan=True))
 

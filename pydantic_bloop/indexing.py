@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Literal, cast
 
+from .entities import discriminator_field
 from .errors import InvalidModel
 from .indexes import IndexDeclaration, IndexSpec
 from .types import MISSING
@@ -134,6 +135,10 @@ def index_spec(info: ModelInfo, name: str, decl: IndexDeclaration) -> IndexSpec:
             f"{label}: projection must be 'all', 'keys' or a list of field names, "
             f"not {projection!r}"
         )
+    if info.entity is not None and kind != "ALL":
+        # a query of the index keeps only this model's items: it needs the discriminator
+        include = (*include, discriminator_field(info.entity))
+        kind = "INCLUDE"
     return IndexSpec(
         name=decl.index_name or name,
         kind=decl.kind,

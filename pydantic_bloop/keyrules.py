@@ -31,9 +31,11 @@ _RANGE_OPS = frozenset({"=", "<", "<=", ">", ">="})
 
 
 def check_columns(state: QueryState, condition: Condition, where: str) -> None:
-    """Every column of ``condition`` is a field of the queried model."""
+    """Every column of ``condition`` is a field of the queried model (or, in a collection
+    query, of one of its models)."""
+    models = [state.info.model, *(m.model for m in state.members)]
     for column in condition.columns():
-        if not issubclass(state.info.model, column.model):
+        if not any(issubclass(model, column.model) for model in models):
             raise InvalidQuery(f"{where}(): {column.label} is not a field of {state.info.label}")
 
 

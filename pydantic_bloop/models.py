@@ -18,11 +18,7 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
-from datetime import date, datetime, time, timedelta
-from decimal import Decimal
-from enum import Enum
 from functools import cached_property
-from types import UnionType
 from typing import (
     TYPE_CHECKING,
     Annotated,
@@ -30,12 +26,8 @@ from typing import (
     ClassVar,
     Literal,
     TypeVar,
-    Union,
     dataclass_transform,
-    get_args,
-    get_origin,
 )
-from uuid import UUID
 
 from pydantic import (
     BaseModel,
@@ -49,7 +41,9 @@ from pydantic import (
 from pydantic._internal._model_construction import ModelMetaclass, NoInitField
 
 from .columns import Column
+from .entities import Entity, entity_of
 from .errors import InvalidModel, InvalidValue, UnloadedField
+from .immutable import immutable
 from .indexes import Index, IndexDeclaration, IndexSpec
 from .indexing import check_key_field, index_declarations, index_spec
 from .markers import DynamoName, HashKey, RangeKey
@@ -77,6 +71,8 @@ class BloopConfig(ConfigDict, total=False):
     write_units: int
     ttl: str
     stream: StreamView
+    entity: str  # this model's tag in a table shared by several models (see entities.py)
+    discriminator: str  # the attribute holding the tag (default "_et")
 
 
 @dataclass(slots=True, eq=False)
@@ -125,6 +121,7 @@ class ModelInfo:
     table: TableSpec | None
     columns: dict[str, Column[Any]]
     version: FieldSpec | None = None  # the Version() field, if any
+    entity: Entity | None = None  # the discriminator written with every item, if any
     # stored item -> instance in one pydantic-core call (see wire.py); built on first use
     _reader: ItemReader | _Unbuilt | None = dataclass_field(default=_UNBUILT, repr=False)
     _dynamo_names: dict[frozenset[str] | None, frozenset[str]] = dataclass_field(
@@ -229,7 +226,9 @@ class ModelInfo:
                 if dumped is not None:
                     item[dynamo_name] = dumped
         except (KeyError, TypeError, ValueError):
-            return self._dump_item_checked(obj)  # the slow loop names the field at fault
+            item = self._dump_item_checked(obj)  # the slow loop names the field at fault
+        if self.entity is not None:
+            item[self.entity.attribute] = self.entity.value
         return item
 
     def _dump_item_checked(self, obj: Base) -> dict[str, AttributeValue]:
@@ -490,7 +489,7 @@ def _build_info(cls: type[Base]) -> ModelInfo:
             codec,
             role,
             required=fi.is_required(),
-            immutable=_immutable(fi.annotation),
+            immutable=immutable(fi.annotation),
         )
         if dynamo_name in by_dynamo:
             raise InvalidModel(
@@ -536,29 +535,12 @@ def _build_info(cls: type[Base]) -> ModelInfo:
     if hash_key is None:
         return info  # an abstract model or mixin: no table, indexes resolve in subclasses
     info.table = _table_spec(cls, info)
+    info.entity = entity_of(cls, by_dynamo)  # before the indexes, which project it
     for name, decl in declarations.items():
         index = index_spec(info, name, decl)
         info.indexes[name] = index
         info.bound_indexes[name] = Index(cls, index)
     return info
-
-
-_IMMUTABLE = (str, int, float, Decimal, bool, bytes, UUID, datetime, date, time, timedelta, Enum)
-
-
-def _immutable(annotation: Any) -> bool:
-    """Values of ``annotation`` are immutable scalars (or None): equality is enough to know one
-    did not change since it was seen."""
-    if annotation is None or annotation is type(None):
-        return True
-    if isinstance(annotation, type):
-        return issubclass(annotation, _IMMUTABLE)
-    origin = get_origin(annotation)
-    if origin is Literal:
-        return True
-    if origin is Union or origin is UnionType:
-        return all(_immutable(arg) for arg in get_args(annotation))
-    return False
 
 
 def _table_spec(cls: type[Base], info: ModelInfo) -> TableSpec:

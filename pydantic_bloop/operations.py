@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from .conditions import Condition
+from .entities import readers
 from .errors import MissingObjects, TransientError
 from .models import Base, ModelInfo, model_info
 from .plans import Backoff, Call, Parallel, Plan, Response, Sleep
@@ -47,10 +48,11 @@ def get(
         params["ConsistentRead"] = True
     response: Response = yield Call("get_item", params)
     item: dict[str, AttributeValue] | None = response.get("Item")
-    if item is None:
+    found = None if item is None else readers((info,)).info_for(item)  # a subclass, or none
+    if item is None or found is None:  # (another entity's item is not this model's)
         raise MissingObjects(f"no {info.label} with key {_show_key(key)}", [key])
-    obj = info.instance_from(item, None)
-    remember(obj, seen(info, item, None, obj))
+    obj = found.instance_from(item, None)
+    remember(obj, seen(found, item, None, obj))
     return obj
 
 
@@ -95,8 +97,12 @@ def load(objs: Sequence[Base], table_of: TableOf, consistent: bool, backoff: Bac
                     ident = key_id(table, key_names[table], item)
                     if ident in wanted:
                         for obj in wanted[ident].objects:
-                            refresh(model_info(type(obj)), obj, item)
-                        found.add(ident)
+                            info = model_info(type(obj))
+                            if readers((info,)).info_for(item) is not info:
+                                break  # another entity's item: this object's is missing
+                            refresh(info, obj, item)
+                        else:
+                            found.add(ident)
             unprocessed: dict[str, dict[str, Any]] = result.get("UnprocessedKeys") or {}
             for table, request in unprocessed.items():
                 keys: list[dict[str, AttributeValue]] = request.get("Keys") or []

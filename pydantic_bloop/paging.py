@@ -24,7 +24,8 @@ from dataclasses import dataclass, replace
 from typing import Any, Final, Generic, TypeVar, cast
 
 from .columns import Column
-from .conditions import And, Comparison, Condition, Renderer
+from .conditions import And, Comparison, Condition, Renderer, and_all
+from .entities import readers
 from .errors import InvalidQuery
 from .indexes import IndexSpec
 from .models import Base, FieldSpec, ModelInfo
@@ -50,6 +51,7 @@ class QueryState:
     segment: tuple[int, int] | None = None
     start: dict[str, AttributeValue] | None = None
     capacity: bool = False
+    members: tuple[ModelInfo, ...] = ()  # the other models of a Collection query
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +113,8 @@ class Cursor:
         self.state = state
         self.params = request_params(state, table)
         self.projected = projected_fields(state)
+        self.readers = readers((state.info, *state.members))
+        self._projections: dict[type[Base], frozenset[str] | None] = {}
         self.start = state.start  # the ExclusiveStartKey of the next request
         self.done = False  # DynamoDB has no more pages
         self.remaining = state.limit
@@ -139,7 +143,7 @@ class Cursor:
         if self.start is not None:
             params["ExclusiveStartKey"] = self.start
         limit = self.state.page_size
-        if needed is not None and self.state.filter is None:
+        if needed is not None and "FilterExpression" not in params:
             # without a filter every item evaluated is returned: ask for no more than needed
             limit = min(limit or needed, needed)
         if limit is not None:
@@ -174,7 +178,15 @@ class Cursor:
         if not self.buffer or self.remaining == 0:
             return None
         item, position = self.buffer[0]
-        info, projected = self.state.info, self.projected
+        info = self.readers.info_for(item)
+        while info is None:  # another entity's item (the filter keeps those out: a guard)
+            self.buffer.popleft()
+            self.position = position
+            if not self.buffer:
+                return None
+            item, position = self.buffer[0]
+            info = self.readers.info_for(item)
+        projected = self._projected_of(info)
         obj = info.instance_from(item, projected)  # may raise: then the item stays ahead
         remember(obj, seen(info, item, projected, obj))
         self.buffer.popleft()
@@ -183,6 +195,16 @@ class Cursor:
         if self.remaining is not None:
             self.remaining -= 1
         return obj
+
+    def _projected_of(self, info: ModelInfo) -> frozenset[str] | None:
+        """What the results of ``info`` carry: the query's model's, or a subclass's or another
+        collection member's (cached)."""
+        if info is self.state.info:
+            return self.projected
+        model = info.model
+        if model not in self._projections:
+            self._projections[model] = projected_fields(replace(self.state, info=info))
+        return self._projections[model]
 
     def drain(self) -> Iterator[Base]:
         """Pop every buffered object (within the limit)."""
@@ -216,7 +238,7 @@ def count(state: QueryState, table: str) -> Plan[int]:
         if start is not None:
             request["ExclusiveStartKey"] = start
         limit = state.page_size
-        if state.limit is not None and state.filter is None:
+        if state.limit is not None and "FilterExpression" not in params:
             limit = min(limit or state.limit - total, state.limit - total)
         if limit is not None:
             request["Limit"] = limit
@@ -235,8 +257,9 @@ def request_params(state: QueryState, table: str) -> dict[str, Any]:
         params["IndexName"] = state.index.name
     if state.key is not None:
         params["KeyConditionExpression"] = r.condition(state.key)
-    if state.filter is not None:
-        params["FilterExpression"] = r.condition(state.filter)
+    wanted = and_all([state.filter, readers((state.info, *state.members)).condition()])
+    if wanted is not None:
+        params["FilterExpression"] = r.condition(wanted)
     if state.select is not None:
         fields = {f.name: f for f in (*state.select, *key_fields(state), *state.info.keys)}
         params["ProjectionExpression"] = r.projection([(f.dynamo_name,) for f in fields.values()])
@@ -256,7 +279,9 @@ def projected_fields(state: QueryState) -> frozenset[str] | None:
     if state.select is not None:
         names = {f.name for f in (*state.select, *key_fields(state), *state.info.keys)}
     elif state.index is not None:
-        names = set(state.index.projected)
+        if state.index.projection == "ALL":
+            return None
+        names = set(state.index.projected) & set(state.info.fields)
     else:
         return None
     return None if len(names) == len(state.info.fields) else frozenset(names)

@@ -43,6 +43,7 @@ from .conditions import (
     and_all,
     as_condition,
 )
+from .entities import Collection
 from .errors import InvalidCondition, InvalidQuery, MissingObjects
 from .indexes import Index
 from .keyrules import check_columns, check_key
@@ -144,6 +145,8 @@ class QueryBuilder(Generic[M]):
     def select(self, *columns: Column[Any]) -> Self:
         """Fetch only these fields (plus keys); the results are partial objects."""
         s = self._state
+        if s.members:
+            raise InvalidQuery("select(): a Collection query returns whole objects")
         specs: list[FieldSpec] = []
         for column in columns:
             if not isinstance(cast(object, column), Column) or len(column.path) != 1:
@@ -318,8 +321,11 @@ def _as_query_condition(value: object, where: str) -> Condition:
         raise InvalidQuery(str(exc)) from None
 
 
-def target_state(target: type[Base] | Index[Any], *, scan: bool) -> QueryState:
-    """The initial state of a query or scan on a model or one of its indexes."""
+def target_state(target: type[Base] | Index[Any] | Collection[Any], *, scan: bool) -> QueryState:
+    """The initial state of a query or scan on a model, one of its indexes or a collection."""
+    if isinstance(target, Collection):
+        first, *others = (model_info(m) for m in target.models)
+        return QueryState(first, None, scan, members=tuple(others))
     if isinstance(target, Index):
         info = model_info(target.model)
         return QueryState(info, target.spec, scan)
@@ -328,7 +334,9 @@ def target_state(target: type[Base] | Index[Any], *, scan: bool) -> QueryState:
         if info.table is None:
             raise InvalidQuery(f"{info.label} has no HashKey, so it has no table to query")
         return QueryState(info, None, scan)
-    raise InvalidQuery(f"query and scan take a model class or index, not {target!r}")
+    raise InvalidQuery(
+        f"query and scan take a model class, an index or a Collection, not {target!r}"
+    )
 
 
 if TYPE_CHECKING:

@@ -169,6 +169,9 @@ def diff(info: ModelInfo, obj: Base, key: Mapping[str, AttributeValue]) -> Diff:
                 continue  # never seen and now None: nothing to send, nothing known stored
             sets[name] = item[name] = current
             names.add(name)
+    entity = info.entity
+    if entity is not None and (before is None or before.item.get(entity.attribute) != entity.value):
+        sets[entity.attribute] = item[entity.attribute] = entity.value  # tag every item written
     actions = [Set((n,), v) for n, v in sets.items()] + [Remove((n,)) for n in removes]
     after = Snapshot(item, frozenset(names), dict(values))
     return Diff(Update(actions), sets, tuple(removes), after)
