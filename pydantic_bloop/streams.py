@@ -350,8 +350,8 @@ class Matcher:
 
 def _entity(info: ModelInfo) -> tuple[str, str] | None:
     """The discriminator attribute of a model and its tag there (single-table design)."""
-    entity = getattr(info, "entity", None)
-    return None if entity is None else (str(entity.attribute), str(entity.tag))
+    entity = info.entity
+    return None if entity is None else (entity.attribute, entity.tag)
 
 
 def _entity_tags(infos: Iterable[ModelInfo]) -> dict[tuple[str, str], ModelInfo]:
