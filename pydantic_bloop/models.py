@@ -38,8 +38,15 @@ from pydantic import (
     TypeAdapter,
     ValidationError,
 )
-from pydantic._internal._model_construction import ModelMetaclass, NoInitField
 
+from ._pydantic_compat import (
+    ModelMetaclass,
+    NoInitField,
+    class_fields_complete,
+    own_field_names,
+    replace_fields_set,
+    validate_field,
+)
 from .columns import Column
 from .entities import Entity, entity_of
 from .errors import InvalidModel, InvalidValue, UnloadedField
@@ -298,11 +305,10 @@ class ModelInfo:
         values = self.values_from(item, fields)
         obj = self.model.model_construct()
         vars(obj).clear()  # model_construct filled in defaults: those fields were not loaded
-        obj.__pydantic_fields_set__.clear()
-        validate = self.model.__pydantic_validator__.validate_assignment
+        replace_fields_set(obj, set())
         for spec in fields:
             if spec.name in values:
-                validate(obj, spec.name, values[spec.name])
+                validate_field(self.model, obj, spec.name, values[spec.name])
             else:
                 raise InvalidValue(
                     f"{self.label}.{spec.name}: the stored item has no {spec.dynamo_name!r} "
@@ -358,7 +364,7 @@ class BloopModelMetaclass(ModelMetaclass):
             _building.depth = depth
         if not any(isinstance(b, BloopModelMetaclass) for b in bases):
             return cls  # Base itself
-        if not _fields_complete(cls):
+        if not class_fields_complete(cls):
             # an annotation names a type not defined yet: the metadata is built on first use
             type.__setattr__(cls, "__bloop_deferred__", True)
             return cls
@@ -369,18 +375,11 @@ class BloopModelMetaclass(ModelMetaclass):
 
         def __getattr__(cls, name: str) -> Any:
             # only reached for a field of a class whose metadata waits for a forward reference
-            fields = cls.__dict__.get("__pydantic_fields__") or {}
+            fields = own_field_names(cls)
             deferred = cls.__dict__.get("__bloop_deferred__")
             if name in fields and deferred and not getattr(_building, "depth", 0):
                 return model_info(cls).columns[name]
             return super().__getattr__(name)
-
-
-def _fields_complete(cls: type[BaseModel]) -> bool:
-    complete = getattr(cls, "__pydantic_fields_complete__", None)  # pydantic >= 2.10
-    if complete is None:
-        complete = cls.__pydantic_complete__
-    return bool(complete)
 
 
 def _install(cls: type[Base], info: ModelInfo) -> ModelInfo:
@@ -401,12 +400,12 @@ def _complete(model: type[Base]) -> ModelInfo:
         if info is not None:
             return info
         missing = "a type it names"
-        if not _fields_complete(model):
+        if not class_fields_complete(model):
             try:
                 model.model_rebuild(_parent_namespace_depth=0)
             except PydanticUndefinedAnnotation as exc:
                 missing = f"{exc.name!r}" if exc.name else missing
-        if not _fields_complete(model):
+        if not class_fields_complete(model):
             name = model.__name__
             raise InvalidModel(
                 f"{name} is not fully defined: {missing} is not defined yet (define it, then "

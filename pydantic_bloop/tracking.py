@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
+from ._pydantic_compat import fields_set, replace_fields_set
 from .conditions import Condition, PathEquals, and_all
 from .types import AttributeValue
 from .updates import Remove, Set, Update
@@ -85,8 +86,7 @@ def refresh(info: ModelInfo, obj: Base, item: dict[str, AttributeValue]) -> None
     values = vars(obj)
     values.clear()
     values.update(vars(fresh))
-    obj.__pydantic_fields_set__.clear()
-    obj.__pydantic_fields_set__.update(fresh.__pydantic_fields_set__)
+    replace_fields_set(obj, set(fields_set(fresh)))
     remember(obj, seen(info, item, None, obj))
 
 

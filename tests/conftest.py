@@ -11,6 +11,8 @@ The backend is chosen by environment variables:
   ``skip_on_dynalite("needs TTL")`` fixture inside the test.
 * ``BLOOP_TEST_BACKEND=http://...`` is accepted as a synonym of ``BLOOP_TEST_ENDPOINT``.
 * ``BLOOP_TEST_SERVER_ONLY=1`` deselects the tests that never use the server.
+* ``BLOOP_TEST_NO_SERVER=1`` deselects the tests that use the server, except those marked
+  ``server_sample`` (``./dev test``'s run on the oldest pydantic allowed).
 
 Every pytest-xdist worker starts its own local server, so local tables never clash across
 workers. Within a worker the server is shared by every test: name tables with the
@@ -100,15 +102,25 @@ def pytest_report_header() -> str:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """With ``BLOOP_TEST_SERVER_ONLY=1``, run only the tests that talk to the backend.
+    """With ``BLOOP_TEST_SERVER_ONLY=1``, run only the tests that talk to the backend; with
+    ``BLOOP_TEST_NO_SERVER=1``, only those that do not (and the ``server_sample`` ones).
 
     ``./dev test`` sets it for its second (dynalite) pass: tests that never reach
     ``endpoint_url`` (directly or through another fixture) already ran in the first pass.
     """
-    if os.environ.get("BLOOP_TEST_SERVER_ONLY", "") not in ("1", "true"):
+    server_only = os.environ.get("BLOOP_TEST_SERVER_ONLY", "") in ("1", "true")
+    no_server = os.environ.get("BLOOP_TEST_NO_SERVER", "") in ("1", "true")
+    if not (server_only or no_server):
         return
-    keep = [item for item in items if "endpoint_url" in getattr(item, "fixturenames", ())]
-    deselected = [item for item in items if "endpoint_url" not in getattr(item, "fixturenames", ())]
+
+    def wanted(item: pytest.Item) -> bool:
+        uses_server = "endpoint_url" in getattr(item, "fixturenames", ())
+        if server_only:
+            return uses_server
+        return not uses_server or item.get_closest_marker("server_sample") is not None
+
+    keep = [item for item in items if wanted(item)]
+    deselected = [item for item in items if not wanted(item)]
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = keep

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import pytest
 from mypy_boto3_dynamodb import DynamoDBClient
 
 from pydantic_bloop import Base, HashKey, RangeKey, col
 from tests.conftest import RequestLog
 from tests.engines import MakeEngine
+
+# The sample of server tests that `./dev test` also runs on the oldest pydantic allowed.
+pytestmark = pytest.mark.server_sample
 
 
 class Note(Base):

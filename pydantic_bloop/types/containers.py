@@ -17,6 +17,8 @@ from typing import (
 
 import pydantic
 
+from pydantic_bloop._pydantic_compat import model_complete
+
 from .base import MISSING, AttributeValue, Codec, show, wrong_type
 from .dynamic import load_dynamic
 from .scalars import ScalarCodec, StrCodec
@@ -265,7 +267,7 @@ class ModelCodec(Codec):
 
     def resolve(self) -> tuple[_Field, ...]:
         model = self._model
-        if not model.__pydantic_complete__:
+        if not model_complete(model):
             model.model_rebuild()
         by_alias = model.model_config.get("validate_by_alias", True)
         fields: list[_Field] = []
@@ -294,9 +296,10 @@ class ModelCodec(Codec):
                 raise kind(f"{self._model.__name__}.{field.name}: {error}") from None
             if dumped is not None:
                 out[field.name] = dumped
-        if self._extra and value.__pydantic_extra__:
+        extra = value.model_extra if self._extra else None
+        if extra:
             dynamic = self._registry.dynamic
-            for name, x in value.__pydantic_extra__.items():
+            for name, x in extra.items():
                 out[name] = dynamic.dump_item(x)
         return {"M": out}
 

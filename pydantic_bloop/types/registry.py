@@ -31,6 +31,8 @@ from uuid import UUID
 import pydantic
 import typing_extensions
 
+from pydantic_bloop._pydantic_compat import model_complete
+
 from .base import MISSING, AsEpoch, AttributeValue, Codec, describe, show
 from .containers import (
     DictCodec,
@@ -350,7 +352,7 @@ class TypeRegistry:
         key = (model, False)
         self._cache[key] = codec  # before its fields, which may refer back to the model
         try:
-            if model.__pydantic_complete__:
+            if model_complete(model):
                 codec.resolve()
         except BaseException:
             del self._cache[key]

@@ -1,0 +1,198 @@
+"""Every use of pydantic's private or semi-private API, in one place (internal module).
+
+pydantic_bloop relies on a few things pydantic does not promise to keep: the metaclass, the
+per-instance ``__pydantic_fields_set__``, the compiled validator, the model's core schema (which
+the fast reader in ``wire.py`` copies and re-points at DynamoDB's wire form) and the class-build
+flags. Each is reached only through a function here, each function has a test in
+tests/test_pydantic_compat.py, and `./dev test` runs the suite on the oldest pydantic that
+pyproject.toml allows and on the newest: a pydantic release that moves one of them breaks one
+function here and the test that names it.
+
+The floor is pydantic 2.11: ``model_validate(..., by_name=True)`` and the ``validate_by_name``
+/ ``validate_by_alias`` settings (which the loaders rely on to read fields by name whatever
+their aliases) appear in 2.11.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from collections.abc import Callable, Mapping
+from typing import Any, cast
+
+from pydantic import BaseModel
+from pydantic._internal._model_construction import ModelMetaclass, NoInitField
+from pydantic_core import SchemaValidator, core_schema
+
+__all__ = [
+    "NO_DEFAULT",
+    "ModelMetaclass",
+    "NoInitField",
+    "WireField",
+    "assemble",
+    "class_fields_complete",
+    "fields_set",
+    "model_complete",
+    "own_field_names",
+    "plain_fields_model",
+    "replace_fields_set",
+    "validate_field",
+    "wire_validator",
+]
+
+_setattr = object.__setattr__
+
+
+# ------------------------------------------------------------------------------------------
+# Classes
+
+
+def model_complete(model: type[BaseModel]) -> bool:
+    """Has pydantic finished building ``model`` (validator and schema ready)?"""
+    return bool(model.__pydantic_complete__)
+
+
+def class_fields_complete(cls: type[BaseModel]) -> bool:
+    """Are the field annotations of ``cls`` resolved (no forward reference left)?
+
+    pydantic >= 2.10 says so apart from the validator (``__pydantic_fields_complete__``); older
+    releases only have ``__pydantic_complete__``.
+    """
+    complete = getattr(cls, "__pydantic_fields_complete__", None)
+    if complete is None:
+        complete = cls.__pydantic_complete__
+    return bool(complete)
+
+
+def own_field_names(cls: type[Any]) -> Mapping[str, object]:
+    """The fields pydantic collected for ``cls`` itself, read from the class ``__dict__`` (no
+    attribute lookup, so that it is safe inside a metaclass ``__getattr__``)."""
+    fields: Mapping[str, object] | None = cls.__dict__.get("__pydantic_fields__")
+    return fields or {}
+
+
+# ------------------------------------------------------------------------------------------
+# Instances
+
+
+def fields_set(obj: BaseModel) -> set[str]:
+    """The live set of field names ``obj`` was given (``model_fields_set`` is the same set)."""
+    return obj.__pydantic_fields_set__
+
+
+def replace_fields_set(obj: BaseModel, names: set[str]) -> None:
+    """Make ``names`` the fields ``obj`` was given."""
+    live = obj.__pydantic_fields_set__
+    live.clear()
+    live.update(names)
+
+
+def validate_field(model: type[BaseModel], obj: BaseModel, name: str, value: Any) -> None:
+    """Validate ``value`` as field ``name`` of ``model`` and store it on ``obj`` (what
+    ``validate_assignment=True`` does), whatever the model's config says."""
+    model.__pydantic_validator__.validate_assignment(obj, name, value)
+
+
+def assemble(model: type[BaseModel], values: dict[str, Any], given: set[str]) -> Any:
+    """An instance of ``model`` holding already-validated ``values``: what pydantic's model
+    validator does once the fields are validated, for a model with no extra fields and no
+    private attributes."""
+    obj = model.__new__(model)
+    _setattr(obj, "__dict__", values)
+    _setattr(obj, "__pydantic_fields_set__", given)
+    _setattr(obj, "__pydantic_extra__", None)
+    _setattr(obj, "__pydantic_private__", None)
+    return obj
+
+
+# ------------------------------------------------------------------------------------------
+# Core-schema surgery (the fast reader)
+
+
+NO_DEFAULT: Any = object()
+"""``WireField.absent`` of a field that has no value when its attribute is absent."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class WireField:
+    """How the fast reader reads one field: from ``path`` in the stored item, through
+    ``before`` (a codec's load) when set; when the path is missing, ``default_factory()`` (a
+    fresh empty set each time) or ``absent``."""
+
+    name: str
+    path: list[str]
+    before: Callable[[Any], Any] | None = None
+    absent: object = NO_DEFAULT
+    default_factory: Callable[[], Any] | None = None
+
+
+def plain_fields_model(model: type[BaseModel]) -> bool:
+    """Is validating ``model`` exactly validating its fields? (No model validators, post-init,
+    private attributes or stored extra fields, which the fast reader would skip.)"""
+    return not (
+        model.model_config.get("extra") not in (None, "ignore")
+        or model.__pydantic_decorators__.model_validators
+        or model.__pydantic_post_init__ is not None
+        or model.__private_attributes__
+    )
+
+
+def wire_validator(model: type[BaseModel], fields: list[WireField]) -> SchemaValidator | None:
+    """A validator of stored items into ``(values, extra, fields_set)`` for ``model``, built from
+    a copy of the model's own core schema with each field re-pointed as ``fields`` say; None
+    when the model's schema is not one this can edit safely."""
+    if not plain_fields_model(model):
+        return None
+    found = _model_node(model.__pydantic_core_schema__, model)
+    if found is None:
+        return None
+    node, definitions = found
+    if node.get("custom_init") or node.get("root_model"):
+        return None
+    try:
+        fields_node: Any = copy.deepcopy(node["schema"])
+    except Exception:  # a schema holding something uncopyable: keep the general path
+        return None
+    if fields_node.get("type") != "model-fields":
+        return None
+    fields_node["extra_behavior"] = "ignore"
+    for wire in fields:
+        field = fields_node["fields"].get(wire.name)
+        if field is None:
+            return None
+        inner = field["schema"]
+        if wire.before is not None:
+            inner = core_schema.no_info_before_validator_function(wire.before, inner)
+        field["validation_alias"] = wire.path
+        if wire.default_factory is not None:
+            inner = core_schema.with_default_schema(inner, default_factory=wire.default_factory)
+        elif wire.absent is not NO_DEFAULT:
+            inner = core_schema.with_default_schema(inner, default=wire.absent)
+        field["schema"] = inner
+    schema: Any = fields_node
+    if definitions:
+        schema = core_schema.definitions_schema(fields_node, definitions)
+    config: Any = {
+        **node.get("config", {}),
+        "extra_fields_behavior": "ignore",
+        "validate_by_alias": True,
+        "validate_by_name": False,
+    }
+    try:
+        return SchemaValidator(schema, config)
+    except Exception:  # pydantic-core refused the edited schema: keep the general path
+        return None
+
+
+def _model_node(schema: Any, model: type[BaseModel]) -> tuple[dict[str, Any], list[Any]] | None:
+    """The ``model`` node of ``model`` itself (below any validator or definitions wrappers),
+    and the definitions it may refer to."""
+    definitions: list[Any] = []
+    node: Any = schema
+    while isinstance(node, dict):
+        found: dict[str, Any] = cast(dict[str, Any], node)
+        if found.get("type") == "model" and found.get("cls") is model:
+            return found, definitions
+        definitions.extend(found.get("definitions", ()))
+        node = found.get("schema")
+    return None

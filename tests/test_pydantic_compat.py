@@ -1,0 +1,156 @@
+"""One test per touchpoint of pydantic's private API (pydantic_bloop/_pydantic_compat.py).
+
+`./dev test` runs these on the oldest pydantic pyproject.toml allows and on the newest: a
+pydantic release that moves one of them fails the test named for it.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import pydantic
+import pytest
+from pydantic import BaseModel, Field, PrivateAttr, model_validator
+
+from pydantic_bloop import Base, HashKey
+from pydantic_bloop._pydantic_compat import (
+    ModelMetaclass,
+    NoInitField,
+    WireField,
+    assemble,
+    class_fields_complete,
+    fields_set,
+    model_complete,
+    own_field_names,
+    plain_fields_model,
+    replace_fields_set,
+    validate_field,
+    wire_validator,
+)
+from pydantic_bloop.models import model_info
+from pydantic_bloop.wire import item_reader
+
+
+class Point(BaseModel):
+    x: int
+    y: int = 0
+    tags: set[str] = Field(default_factory=set[str])
+
+
+def test_model_metaclass_is_pydantics() -> None:
+    assert type(BaseModel) is ModelMetaclass
+    assert isinstance(Base, ModelMetaclass)
+
+
+def test_no_init_field_is_a_field_specifier_pydantic_accepts() -> None:
+    # pydantic declares its own dunder fields with it; it only has to be callable this way
+    NoInitField(init=False)
+
+
+def test_model_complete_follows_forward_references() -> None:
+    class Later(BaseModel):
+        other: Missing  # type: ignore[name-defined]  # noqa: F821  # pyright: ignore[reportUndefinedVariable]
+
+    assert model_complete(Point)
+    assert not model_complete(Later)
+    assert not class_fields_complete(Later)
+    assert class_fields_complete(Point)
+
+
+def test_own_field_names_reads_the_class_dict() -> None:
+    assert set(own_field_names(Point)) == {"x", "y", "tags"}
+    assert own_field_names(int) == {}
+
+
+def test_fields_set_is_live_and_replaceable() -> None:
+    p = Point(x=1)
+    assert fields_set(p) == {"x"} == p.model_fields_set
+    replace_fields_set(p, {"x", "y"})
+    assert p.model_fields_set == {"x", "y"}
+
+
+def test_validate_field_validates_without_validate_assignment() -> None:
+    p = Point(x=1)
+    validate_field(Point, p, "y", "5")
+    assert p.y == 5
+    with pytest.raises(pydantic.ValidationError):
+        validate_field(Point, p, "y", "five")
+
+
+def test_assemble_builds_a_working_instance() -> None:
+    p = assemble(Point, {"x": 1, "y": 2, "tags": {"a"}}, {"x", "y"})
+    assert isinstance(p, Point)
+    assert p == Point(x=1, y=2, tags={"a"})
+    assert p.model_fields_set == {"x", "y"}
+    assert p.model_dump() == {"x": 1, "y": 2, "tags": {"a"}}
+    assert p.model_extra is None
+
+
+def test_plain_fields_model_sees_what_the_fast_reader_would_skip() -> None:
+    class Checked(BaseModel):
+        x: int
+
+        @model_validator(mode="after")
+        def check(self) -> Checked:
+            return self
+
+    class Private(BaseModel):
+        x: int
+        _cache: int = PrivateAttr(default=0)
+
+    class Extra(BaseModel, extra="allow"):
+        x: int
+
+    assert plain_fields_model(Point)
+    assert not plain_fields_model(Checked)
+    assert not plain_fields_model(Private)
+    assert not plain_fields_model(Extra)
+
+
+def test_wire_validator_reads_the_wire_form() -> None:
+    def load_set(wire: Any) -> Any:
+        return set(wire["SS"])
+
+    validator = wire_validator(
+        Point,
+        [
+            WireField("x", ["a", "N"]),
+            WireField("y", ["b", "N"], absent=0),
+            WireField("tags", ["t"], before=load_set, default_factory=set),
+        ],
+    )
+    assert validator is not None
+    values, _extra, given = validator.validate_python(
+        {"a": {"N": "3"}, "t": {"SS": ["q"]}, "ignored": {"S": "x"}}
+    )
+    assert values == {"x": 3, "y": 0, "tags": {"q"}}
+    assert given == {"x", "tags"}
+    empty, _, _ = validator.validate_python({"a": {"N": "3"}})
+    assert empty["tags"] == set()
+    with pytest.raises(pydantic.ValidationError):
+        validator.validate_python({"b": {"N": "1"}})  # x is required
+
+
+def test_wire_validator_refuses_models_it_cannot_serve() -> None:
+    class Checked(BaseModel):
+        x: int
+
+        @model_validator(mode="before")
+        @classmethod
+        def check(cls, data: Any) -> Any:
+            return data
+
+    assert wire_validator(Checked, [WireField("x", ["x", "N"])]) is None
+    assert wire_validator(Point, [WireField("nope", ["x", "N"])]) is None
+
+
+def test_the_fast_reader_serves_a_plain_table_model() -> None:
+    class Row(Base):
+        id: Annotated[str, HashKey()]
+        n: int = 0
+
+    reader = item_reader(Row, model_info(Row).fields.values())
+    assert reader is not None
+    row = reader.read({"id": {"S": "k"}, "n": {"N": "4"}})
+    assert row == Row(id="k", n=4)
+    assert row.model_fields_set == {"id", "n"}
