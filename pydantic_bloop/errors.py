@@ -19,6 +19,23 @@ class InvalidValue(BloopError, ValueError):
     """A field value cannot be stored in DynamoDB (raised before any request is sent)."""
 
 
+class InvalidItem(BloopError, ValueError):
+    """A stored item cannot be read into its model (an attribute of another type, written by
+    another tool, that pydantic cannot convert; a value breaking the model's constraints).
+
+    ``model`` is the model's name, ``key`` the item's stored key, ``item`` the stored item; the
+    pydantic ``ValidationError`` is the ``__cause__``. Nothing is written back: the object was
+    never built."""
+
+    def __init__(
+        self, message: str, model: str, key: Mapping[str, Any], item: Mapping[str, Any]
+    ) -> None:
+        self.model = model
+        self.key = dict(key)
+        self.item = item
+        super().__init__(message)
+
+
 class InvalidCondition(BloopError, ValueError):
     """A condition is built from operands that DynamoDB cannot evaluate."""
 

@@ -49,7 +49,7 @@ from ._pydantic_compat import (
 )
 from .columns import Column
 from .entities import Entity, entity_of
-from .errors import InvalidModel, InvalidValue, UnloadedField
+from .errors import InvalidItem, InvalidModel, InvalidValue, UnloadedField
 from .immutable import immutable
 from .indexes import Index, IndexDeclaration, IndexSpec
 from .indexing import check_key_field, index_declarations, index_spec
@@ -284,18 +284,41 @@ class ModelInfo:
     ) -> Base:
         """A new instance from a stored item; ``projected`` limits it to those fields (a partial
         object, whose other fields are unloaded)."""
-        if projected is None or len(projected) == len(self.fields):
-            reader = self._reader
-            if isinstance(reader, _Unbuilt):
-                reader = self._reader = item_reader(self.model, self.fields.values())
-            if reader is not None:
-                try:
-                    return reader.read(item)
-                except ValidationError:
-                    pass  # rare (e.g. a number written as 1E+40): the general path decides
-            values = self.values_from(item, self.fields.values())
-            return self.model.model_validate(values, by_name=True)
-        return self._partial_from(item, self.fields_named(projected))
+        try:
+            if projected is None or len(projected) == len(self.fields):
+                reader = self._reader
+                if isinstance(reader, _Unbuilt):
+                    reader = self._reader = item_reader(self.model, self.fields.values())
+                if reader is not None:
+                    try:
+                        read = reader.read(item)
+                    except ValidationError:
+                        read = None  # rare (e.g. a number written as 1E+40): see below
+                    if read is not None:
+                        return read
+                # the general path decides (and converts a value stored with another type)
+                values = self.values_from(item, self.fields.values())
+                return self.model.model_validate(values, by_name=True)
+            return self._partial_from(item, self.fields_named(projected))
+        except ValidationError as error:
+            raise self._unreadable(item, error) from error
+
+    def _unreadable(
+        self, item: Mapping[str, AttributeValue], error: ValidationError
+    ) -> InvalidItem:
+        """The error for a stored item that does not validate: model, key and fields named."""
+        key = {k.dynamo_name: item[k.dynamo_name] for k in self.keys if k.dynamo_name in item}
+        shown = ", ".join(f"{k}={next(iter(v.values()))!r}" for k, v in key.items())
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or '(item)'}: {e['msg']}"
+            for e in error.errors(include_url=False)
+        )
+        return InvalidItem(
+            f"stored {self.label} item with key {shown or '(none)'} cannot be read: {problems}",
+            self.label,
+            key,
+            item,
+        )
 
     def _partial_from(
         self, item: Mapping[str, AttributeValue], fields: tuple[FieldSpec, ...]

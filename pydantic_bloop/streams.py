@@ -26,7 +26,7 @@ from .envelopes import (
     records_of,
     str_or_none,
 )
-from .errors import BloopError, InvalidModel
+from .errors import BloopError, InvalidItem, InvalidModel
 from .models import Base, ModelInfo, StreamView, model_info
 from .tracking import remember, same, seen
 from .types import AttributeValue
@@ -458,7 +458,8 @@ def _read(info: ModelInfo, image: Image) -> Base:
     """The instance an image stores; ``_Invalid`` names the fields at fault."""
     try:
         return info.instance_from(image, None)
-    except ValidationError as exc:
+    except InvalidItem as unreadable:
+        exc = cast(ValidationError, unreadable.__cause__)
         fields: list[str] = []
         problems: list[str] = []
         for problem in exc.errors(include_url=False):

@@ -30,27 +30,45 @@ if TYPE_CHECKING:
 class ItemReader:
     """Reads stored items into instances of one model (see the module docstring)."""
 
-    __slots__ = ("_model", "_validator")
+    __slots__ = ("_attributes", "_model", "_validator")
 
-    def __init__(self, model: type[Base], validator: SchemaValidator) -> None:
+    def __init__(
+        self, model: type[Base], validator: SchemaValidator, attributes: dict[str, str]
+    ) -> None:
         self._model = model
         self._validator = validator
+        self._attributes = attributes  # field name -> stored attribute name
 
-    def read(self, item: Mapping[str, Any]) -> Base:
-        """The instance ``item`` stores; ``ValidationError`` when it does not validate."""
+    def read(self, item: Mapping[str, Any]) -> Base | None:
+        """The instance ``item`` stores; None when this reader cannot tell (the general path
+        decides); ``ValidationError`` when it does not validate."""
         values, _extra, fields_set = self._validator.validate_python(item)
+        if len(fields_set) < len(self._attributes) and self._mistyped(item, fields_set):
+            return None
         # What pydantic's own model validator does once the fields are validated (the model
         # has no model validators, post-init or private attributes, or there is no reader).
         obj: Base = assemble(self._model, values, fields_set)
         return obj
+
+    def _mistyped(self, item: Mapping[str, Any], fields_set: set[str]) -> bool:
+        """Is an attribute stored with another type than the field's? Its value path
+        (``[name, tag]``) then misses, and the field would silently take its default: the
+        general path must convert the value or name the field."""
+        return any(
+            name not in fields_set and attribute in item
+            for name, attribute in self._attributes.items()
+        )
 
 
 def item_reader(model: type[Base], fields: Iterable[FieldSpec]) -> ItemReader | None:
     """A reader of stored items (DynamoDB's ``{"name": {"S": ...}}``) into ``model``, or None
     when the model needs more than its fields validated (model validators, a custom
     ``__init__`` or post-init, private attributes, extra fields)."""
-    validator = wire_validator(model, [_wire_field(spec) for spec in fields])
-    return None if validator is None else ItemReader(model, validator)
+    specs = list(fields)
+    validator = wire_validator(model, [_wire_field(spec) for spec in specs])
+    if validator is None:
+        return None
+    return ItemReader(model, validator, {spec.name: spec.dynamo_name for spec in specs})
 
 
 def _wire_field(spec: FieldSpec) -> WireField:

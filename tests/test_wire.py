@@ -11,7 +11,7 @@ from uuid import UUID, uuid4
 import pytest
 from pydantic import BaseModel, ValidationError, field_validator, model_validator
 
-from pydantic_bloop import AsEpoch, Base, DynamoName, HashKey, RangeKey
+from pydantic_bloop import AsEpoch, Base, DynamoName, HashKey, InvalidItem, RangeKey
 from pydantic_bloop.models import ModelInfo, model_info
 from pydantic_bloop.types import AttributeValue
 from pydantic_bloop.wire import item_reader
@@ -131,8 +131,9 @@ def test_models_with_model_validators_take_the_general_path() -> None:
     info = model_info(Checked)
     assert item_reader(Checked, info.fields.values()) is None
     bad = {"id": {"S": "1"}, "low": {"N": "5"}, "high": {"N": "1"}}
-    with pytest.raises(ValidationError, match="low > high"):
+    with pytest.raises(InvalidItem, match="low > high") as caught:
         info.instance_from(bad, None)
+    assert isinstance(caught.value.__cause__, ValidationError)
 
 
 class Big(Base):
@@ -146,7 +147,7 @@ def test_items_the_reader_refuses_fall_back_to_the_general_path() -> None:
     # read "1E+40", the codec does
     read = info.instance_from({"id": {"S": "x"}, "n": {"N": "1E+40"}}, None)
     assert isinstance(read, Big) and read.n == 10**40
-    with pytest.raises(ValidationError):
+    with pytest.raises(InvalidItem, match="n: Field required"):
         info.instance_from({"id": {"S": "x"}}, None)  # n is required
 
 
