@@ -22,6 +22,7 @@ from .errors import (
     TableNotActive,
     TransactionCanceled,
     TransientError,
+    TransportError,
     UnboundModel,
     UnloadedField,
 )
@@ -86,6 +87,7 @@ __all__ = [
     "TableNotActive",
     "TransactionCanceled",
     "TransientError",
+    "TransportError",
     "UnboundModel",
     "UnloadedField",
     "UpdateAction",

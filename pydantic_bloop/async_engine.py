@@ -21,6 +21,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self, TypeVar, overload
 
 from .actions import UpdateAction
+from .answers import engine_call, guard
 from .conditions import ConditionArg
 from .drivers import Outcomes, run_async
 from .engine import Bindings, EngineConfig, EngineCore, streams_endpoint
@@ -230,12 +231,14 @@ class AsyncEngine(EngineCore):
     async def _execute(self, call: Call) -> Response:
         if call.service == "dynamodb":
             client: object = self.client
+            guard(client)  # answers that are not DynamoDB's are refused (see answers.py)
         elif call.service == "dynamodbstreams":
             client = await self.streams()
         else:
             raise ValueError(f"no client for service {call.service!r}")
         method = getattr(client, call.operation)
-        response: Response = await method(**call.params)
+        with engine_call():
+            response: Response = await method(**call.params)
         return response
 
     async def _parallel(self, calls: tuple[Call, ...]) -> Outcomes:

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from . import operations, tables, transactions, updating
 from .actions import UpdateAction
+from .answers import engine_call, guard
 from .conditions import ConditionArg, as_condition
 from .drivers import Outcomes, run_sync
 from .entities import Collection
@@ -331,8 +332,12 @@ class Engine(EngineCore):
         raise ValueError(f"no client for service {service!r}")
 
     def _execute(self, call: Call) -> Response:
-        method = getattr(self._client_for(call.service), call.operation)
-        response: Response = method(**call.params)
+        client = self._client_for(call.service)
+        if call.service == "dynamodb":
+            guard(client)  # answers that are not DynamoDB's are refused (see answers.py)
+        method = getattr(client, call.operation)
+        with engine_call():
+            response: Response = method(**call.params)
         return response
 
     def _parallel(self, calls: tuple[Call, ...]) -> Outcomes:

@@ -98,6 +98,28 @@ class TransientError(BloopError):
     """Unprocessed batch work could not be finished within the retry budget."""
 
 
+class TransportError(BloopError, ConnectionError):
+    """No valid answer came from DynamoDB within the client's retries: the connection failed or
+    timed out, or every answer was broken or not DynamoDB's. The underlying error, if any, is the
+    ``__cause__``.
+
+    A write's outcome is then unknown: ``written`` lists the objects known to be stored,
+    ``not_written`` those known not to be, ``unknown`` those that may or may not be."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        written: Sequence[object] = (),
+        not_written: Sequence[object] = (),
+        unknown: Sequence[object] = (),
+    ) -> None:
+        self.written = list(written)
+        self.not_written = list(not_written)
+        self.unknown = list(unknown)
+        super().__init__(message)
+
+
 class TableNotActive(BloopError, TimeoutError):
     """``bind`` waited its time limit for a table (or its indexes) to become ACTIVE."""
 

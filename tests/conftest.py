@@ -46,8 +46,8 @@ from botocore.model import OperationModel
 from mypy_boto3_dynamodb import DynamoDBClient
 
 # make_engine / engine_kind: one suite over both engines (sync and async); pytester: tests of
-# the pytest plugin (tests/test_pytest_plugin.py)
-pytest_plugins = ["tests.engines", "pytester"]
+# the pytest plugin (tests/test_pytest_plugin.py); the fault proxy's fixtures (tests/proxy.py)
+pytest_plugins = ["tests.engines", "pytester", "tests.fault_fixtures"]
 
 ROOT = Path(__file__).resolve().parent.parent
 DYNALITE_CLI = ROOT / "node_modules" / "dynalite" / "cli.js"

@@ -152,5 +152,6 @@ def test_the_fast_reader_serves_a_plain_table_model() -> None:
     reader = item_reader(Row, model_info(Row).fields.values())
     assert reader is not None
     row = reader.read({"id": {"S": "k"}, "n": {"N": "4"}})
+    assert row is not None
     assert row == Row(id="k", n=4)
     assert row.model_fields_set == {"id", "n"}
