@@ -25,6 +25,7 @@ from typing import (
     Any,
     ClassVar,
     Literal,
+    Self,
     TypeVar,
     dataclass_transform,
 )
@@ -446,9 +447,20 @@ class Base(BaseModel, metaclass=BloopModelMetaclass):
     __bloop__: ClassVar[ModelInfo]
     model_config = ConfigDict(ignored_types=(IndexDeclaration,))
 
-    # A pickled object keeps what it last saw of its stored item (pydantic's state leaves slots
-    # out), so an unpickled object still saves as a diff and atomically. Copies do not: a copy
-    # may get another key, and must not then skip attributes it believes are already stored.
+    # A pickled or copied object keeps what it last saw of its stored item (pydantic's state
+    # and copies leave slots out), so it still saves as a diff and atomically: a copy of a
+    # loaded object (``model_copy(update=...)``, the idiom for frozen models) is not new. A copy
+    # given another key names another item: tracking then treats it as new (current_snapshot).
+    def __copy__(self) -> Self:
+        twin = super().__copy__()
+        _carry_snapshot(self, twin)
+        return twin
+
+    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Self:
+        twin = super().__deepcopy__(memo)
+        _carry_snapshot(self, twin)  # a snapshot is never mutated: the twin may share it
+        return twin
+
     def __getstate__(self) -> dict[Any, Any]:
         state = super().__getstate__()
         with contextlib.suppress(AttributeError):  # never loaded nor saved
@@ -462,6 +474,11 @@ class Base(BaseModel, metaclass=BloopModelMetaclass):
 
 
 _SNAPSHOT = "__bloop_snapshot__"
+
+
+def _carry_snapshot(source: Base, twin: Base) -> None:
+    with contextlib.suppress(AttributeError):  # never loaded nor saved
+        object.__setattr__(twin, _SNAPSHOT, object.__getattribute__(source, _SNAPSHOT))
 
 
 def model_info(model: type[Base]) -> ModelInfo:
