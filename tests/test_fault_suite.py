@@ -82,7 +82,7 @@ def test_bulk_save_load_and_query_under_random_faults(
     for item in stored:
         assert item["crc"] == {"N": str(_crc(item["label"]["S"], int(item["weight"]["N"])))}
 
-    empties = [Parcel.model_construct(shelf=p.shelf, n=p.n) for p in parcels]
+    empties = [Parcel(shelf=p.shelf, n=p.n, label="", weight=0, crc=0) for p in parcels]
     engine.load(*empties)
     assert [e.model_dump() for e in empties] == [p.model_dump() for p in parcels]
 
