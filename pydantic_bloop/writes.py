@@ -141,6 +141,18 @@ class Write:
         """This write as an entry of TransactWriteItems."""
         return {_TRANSACT[self.kind]: self._params()}
 
+    def shown_condition(self) -> str | None:
+        """The full condition with its values filled in (`stock >= 1`), for messages."""
+        return _readable(self._params()) if self.condition is not None else None
+
+    def size(self) -> int:
+        """About how many bytes of items this write sends (its item, or its key and values),
+        as DynamoDB counts them against a transaction's 4 MB."""
+        params = self._params()
+        attrs: dict[str, AttributeValue] = dict(params.get("Item") or params["Key"])
+        attrs.update(params.get("ExpressionAttributeValues") or {})
+        return _attrs_size(attrs)
+
     def applied(self, response: Response | None = None) -> None:
         """DynamoDB applied this write: the object now has seen what is stored. `response` is
         the write's own response (None inside a batch, which has none per item)."""
@@ -170,7 +182,7 @@ class Write:
     ) -> ConstraintViolation:
         """`ConstraintViolation` for this write's condition, with the stored `item` (when the
         server returned it) and the error behind it as `__cause__`."""
-        shown = _readable(self._params()) if self.condition is not None else "(none)"
+        shown = self.shown_condition() or "(none)"
         error = ConstraintViolation(
             f"{describe_object(self.obj)}: the condition failed: {shown}", self.obj, item
         )
@@ -314,12 +326,16 @@ def check_columns(info: ModelInfo, obj: Base, condition: Condition) -> None:
 
 
 def _check_size(obj: Base, item: dict[str, AttributeValue]) -> None:
-    size = sum(len(name.encode()) + _value_size(value) for name, value in item.items())
+    size = _attrs_size(item)
     if size > MAX_ITEM_BYTES:
         raise InvalidValue(
             f"{describe_object(obj)} is about {size:,} bytes; DynamoDB stores items of at most "
             f"400 KB ({MAX_ITEM_BYTES:,} bytes)"
         )
+
+
+def _attrs_size(attrs: dict[str, AttributeValue]) -> int:
+    return sum(len(name.encode()) + _value_size(value) for name, value in attrs.items())
 
 
 def _value_size(value: AttributeValue) -> int:
