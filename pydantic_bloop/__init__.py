@@ -34,6 +34,7 @@ from .plans import Backoff, Call, Parallel, Plan, Sleep
 from .query import Query, Results
 from .readers import AsyncStreamReader, StreamReader
 from .streams import Change, Changes, InvalidRecords, RecordError, StreamError, parse_changes
+from .transactions import Transaction
 from .types import AsEpoch, register_type
 
 __all__ = [
@@ -85,6 +86,7 @@ __all__ = [
     "StreamReader",
     "TableMismatch",
     "TableNotActive",
+    "Transaction",
     "TransactionCanceled",
     "TransientError",
     "TransportError",

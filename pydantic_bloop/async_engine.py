@@ -34,6 +34,7 @@ from .plans import call as call_plan
 from .query import QueryBuilder, target_state
 from .readers import AsyncStreamReader
 from .stream_reader import OnError, Start
+from .transactions import Transaction
 from .writes import Persist
 
 if TYPE_CHECKING:
@@ -199,6 +200,16 @@ class AsyncEngine(EngineCore):
         """One ``UpdateItem`` of ``obj``'s pending changes and ``actions``; see
         ``Engine.update``."""
         return await self.run(self._update_plan(obj, actions, condition))
+
+    @asynccontextmanager
+    async def transaction(
+        self, *, client_request_token: str | None = None
+    ) -> AsyncGenerator[Transaction]:
+        """``async with engine.transaction() as tx:``: see ``Engine.transaction`` (recording
+        is not awaited: ``tx.save(...)``; the commit is, when the block ends)."""
+        tx = self._transaction(client_request_token)
+        yield tx
+        await self.run(tx.commit())
 
     @overload
     def query(self, target: Index[M]) -> AsyncQuery[M]: ...

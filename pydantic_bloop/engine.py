@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Self, TypeVar, overload
 from urllib.parse import urlsplit
+from uuid import uuid4
 
 from . import operations, tables, transactions, updating
 from .actions import UpdateAction
@@ -31,6 +32,7 @@ from .plans import Backoff, Call, Plan, Response
 from .query import Query, target_state
 from .readers import StreamReader
 from .stream_reader import OnError, Start
+from .transactions import Transaction
 from .writes import Persist, WriteOptions
 
 if TYPE_CHECKING:
@@ -168,6 +170,11 @@ class EngineCore:
             return transactions.load(objs, self.table_name, self.config.backoff)
         return operations.load(objs, self.table_name, consistent, self.config.backoff)
 
+    def _transaction(self, token: str | None) -> transactions.Transaction:
+        return transactions.Transaction(
+            self.table_name, self._write_options(), token if token is not None else str(uuid4())
+        )
+
     def _save_plan(self, objs: Sequence[Base], condition: ConditionArg | None) -> Plan[None]:
         checked = None if condition is None else as_condition(condition, "save(condition=...)")
         return operations.save(objs, self.table_name, self._write_options(), checked)
@@ -280,6 +287,17 @@ class Engine(EngineCore):
         and the version; ``obj`` then holds the stored item, and is returned. An object holding
         only its key sends only the actions (see docs/updates.md)."""
         return self.run(self._update_plan(obj, actions, condition))
+
+    @contextmanager
+    def transaction(self, *, client_request_token: str | None = None) -> Generator[Transaction]:
+        """``with engine.transaction() as tx:`` record ``tx.save`` / ``tx.update`` /
+        ``tx.delete`` / ``tx.check``; leaving the block sends them as ONE ``TransactWriteItems``
+        (all or nothing), and raising in it sends nothing. ``TransactionCanceled`` says which
+        items failed and why. ``client_request_token`` (1-36 characters; default: a new uuid)
+        makes retries of the commit idempotent for 10 minutes."""
+        tx = self._transaction(client_request_token)
+        yield tx
+        self.run(tx.commit())
 
     @overload
     def query(self, target: Index[M]) -> Query[M]: ...

@@ -1,27 +1,44 @@
-"""Plans of DynamoDB's transactions: ``TransactGetItems`` (one consistent read of up to 100
-items) and the sending of one ``TransactWriteItems``, with what their cancellations mean.
+"""DynamoDB's transactions: ``Transaction`` (the writes of ``engine.transaction()``, sent as
+one ``TransactWriteItems``), ``TransactGetItems`` for ``load(transaction=True)``, and what
+their cancellations mean.
 
 Pure logic (see :mod:`pydantic_bloop.plans`): the requests, the retry of a transaction that was
 canceled only because another one held its items (``TransactionConflict``), and the
-``TransactionCanceled`` error that names each failing object. The writes themselves are the
-same write units single saves, updates and deletes use (:mod:`pydantic_bloop.writes`).
+``TransactionCanceled`` error that names each failing object. A transaction is an envelope:
+its items are the very write units single saves, updates and deletes send
+(:mod:`pydantic_bloop.writes`), so persist mode, atomic mode and versions apply alike.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .conditions import Condition
 from .errors import CancellationReason, InvalidTransaction, MissingObjects, TransactionCanceled
 from .models import Base, model_info
 from .plans import Backoff, Call, Plan, Response, Sleep, error_code
-from .tracking import canonical, refresh
+from .tracking import refresh
 from .types import AttributeValue
-from .writes import TableOf
+from .writes import (
+    KeyId,
+    TableOf,
+    Write,
+    WriteOptions,
+    condition_check,
+    delete_write,
+    describe_object,
+    describe_objects,
+    key_id,
+    save_write,
+)
+
+__all__ = ["MAX_ITEMS", "MAX_REQUEST_BYTES", "Part", "Transaction", "load", "send"]
 
 MAX_ITEMS = 100
 MAX_REQUEST_BYTES = 4 * 1024 * 1024
+MAX_TOKEN_LENGTH = 36
 CONFLICT = "TransactionConflict"
 
 
@@ -36,6 +53,98 @@ class Part:
     condition: str | None = None
 
 
+# -- TransactWriteItems ------------------------------------------------------------------------
+
+
+class Transaction:
+    """The writes of one transaction, sent together as one ``TransactWriteItems`` when the
+    ``with engine.transaction() as tx:`` block ends; nothing is sent when the block raises.
+
+    Each write is built when it is recorded, exactly as the single-object call builds it
+    (persist mode, atomic condition, version condition), and checked against DynamoDB's limits
+    then: a broken limit raises inside the block, so nothing is sent. Objects remember what was
+    written (snapshots, versions) only once the whole transaction is committed.
+    ``client_request_token`` makes the commit idempotent for 10 minutes: botocore's retries
+    of a lost response, and the retries of a conflict, send the same token.
+    """
+
+    def __init__(self, table_of: TableOf, options: WriteOptions, token: str) -> None:
+        if not 1 <= len(token) <= MAX_TOKEN_LENGTH:
+            raise InvalidTransaction(
+                f"client_request_token {token!r}: DynamoDB takes 1 to {MAX_TOKEN_LENGTH} characters"
+            )
+        self.client_request_token = token
+        self._table_of = table_of
+        self._options = options
+        self._writes: list[Write] = []
+        self._parts: list[Part] = []
+        self._items: set[KeyId] = set()
+        self._bytes = 0
+        self._sent = False
+
+    def __repr__(self) -> str:
+        return f"<Transaction {self.client_request_token!r}: {len(self._writes)} items>"
+
+    def __len__(self) -> int:
+        return len(self._writes)
+
+    def save(self, *objs: Base, condition: Condition | None = None) -> None:
+        """Save ``objs`` in this transaction as ``engine.save`` would: an ``Update`` of what
+        changed (a ``Put`` of the whole item with ``persist="overwrite"``), on ``condition``.
+        An object with nothing to write adds nothing."""
+        for obj in objs:
+            write = save_write(obj, self._table_of, self._options, condition)
+            if write is not None:
+                self._add(write, "save")
+
+    def delete(self, *objs: Base, condition: Condition | None = None) -> None:
+        """Delete ``objs`` in this transaction, each on ``condition``."""
+        for obj in objs:
+            self._add(delete_write(obj, self._table_of, self._options, condition), "delete")
+
+    def check(self, obj: Base, condition: Condition) -> None:
+        """Commit only if ``obj``'s stored item meets ``condition`` (nothing is written to it)."""
+        self._add(condition_check(obj, self._table_of, condition), "check")
+
+    def _add(self, write: Write, verb: str) -> None:
+        what = f"{verb} {describe_object(write.obj)}"
+        if self._sent:
+            raise InvalidTransaction(f"{what}: this transaction was already sent")
+        if write.ident in self._items:
+            raise InvalidTransaction(
+                f"{what}: the transaction already holds this item (DynamoDB takes one action "
+                "per item in a transaction)"
+            )
+        if len(self._writes) >= MAX_ITEMS:
+            raise InvalidTransaction(f"{what}: a transaction holds at most {MAX_ITEMS} items")
+        size = self._bytes + write.size()
+        if size > MAX_REQUEST_BYTES:
+            raise InvalidTransaction(
+                f"{what}: the transaction would be about {size:,} bytes; DynamoDB takes at most "
+                f"4 MB ({MAX_REQUEST_BYTES:,} bytes) in one"
+            )
+        self._writes.append(write)
+        self._parts.append(Part(write.obj, verb, write.shown_condition()))
+        self._items.add(write.ident)
+        self._bytes = size
+
+    def commit(self) -> Plan[None]:
+        """Send the transaction (nothing when it is empty); once DynamoDB committed it, every
+        object remembers what it wrote. A transaction is sent once."""
+        if self._sent:
+            raise InvalidTransaction("this transaction was already sent")
+        self._sent = True
+        if not self._writes:
+            return
+        params = {
+            "TransactItems": [w.transact_entry() for w in self._writes],
+            "ClientRequestToken": self.client_request_token,
+        }
+        yield from send(Call("transact_write_items", params), self._parts, self._options.backoff)
+        for write in self._writes:
+            write.applied(None)
+
+
 # -- TransactGetItems --------------------------------------------------------------------------
 
 
@@ -45,12 +154,11 @@ def load(objs: Sequence[Base], table_of: TableOf, backoff: Backoff) -> Plan[None
 
     More than 100 distinct items are refused before sending: chunks would be separate
     transactions, each consistent only within itself."""
-    wanted: dict[tuple[str, Hashable], _Read] = {}
+    wanted: dict[KeyId, _Read] = {}
     for obj in objs:  # every key is dumped (and checked, bound) before the request
         table = table_of(type(obj))
         key = model_info(type(obj)).key_of(obj)
-        ident = (table, tuple(canonical(v) for v in key.values()))
-        wanted.setdefault(ident, _Read(table, key)).objects.append(obj)
+        wanted.setdefault(key_id(table, tuple(key), key), _Read(table, key)).objects.append(obj)
     if len(wanted) > MAX_ITEMS:
         raise InvalidTransaction(
             f"load(transaction=True) of {len(wanted)} items: a transaction reads at most "
@@ -71,7 +179,7 @@ def load(objs: Sequence[Base], table_of: TableOf, backoff: Backoff) -> Plan[None
             else:
                 refresh(model_info(type(obj)), obj, item)
     if missing:
-        raise MissingObjects(f"not found: {_describe_all(missing)}", missing)
+        raise MissingObjects(f"not found: {describe_objects(missing)}", missing)
 
 
 @dataclass(slots=True)
@@ -81,17 +189,6 @@ class _Read:
     table: str
     key: dict[str, AttributeValue]
     objects: list[Base] = field(default_factory=list[Base])
-
-
-def _describe_all(objs: Sequence[Base]) -> str:
-    return ", ".join(_describe(o) for o in objs)
-
-
-def _describe(obj: Base) -> str:
-    """``Product(sku='p1')``: the model and key of ``obj``."""
-    info = model_info(type(obj))
-    values = vars(obj)
-    return f"{info.label}({', '.join(f'{k.name}={values.get(k.name)!r}' for k in info.keys)})"
 
 
 # -- sending a transaction ---------------------------------------------------------------------
@@ -148,14 +245,14 @@ def canceled(
     for reason, part in zip(reasons, parts, strict=True):
         if reason.code is None:
             continue
-        line = f"  - {part.verb} {_describe(part.obj)}: {reason.code}"
+        line = f"  - {part.verb} {describe_object(part.obj)}: {reason.code}"
         if part.condition and reason.code == "ConditionalCheckFailed":
             line += f" (condition: {part.condition})"
         elif reason.message:
             line += f" ({reason.message})"
         lines.append(line)
     if not lines:  # DynamoDB gave no reasons: say what the transaction held
-        lines = [f"  - {p.verb} {_describe(p.obj)}" for p in parts]
+        lines = [f"  - {p.verb} {describe_object(p.obj)}" for p in parts]
     failing = sum(r.code is not None for r in reasons)
     head = f"transaction canceled{note}: {failing} of {len(parts)} items failed"
     return TransactionCanceled(head + "\n" + "\n".join(lines), reasons)

@@ -25,7 +25,14 @@ import pytest
 from botocore.awsrequest import AWSResponse
 from mypy_boto3_dynamodb import DynamoDBClient
 
-from pydantic_bloop import AsyncEngine, AsyncQuery, AsyncResults, AsyncStreamReader, Engine
+from pydantic_bloop import (
+    AsyncEngine,
+    AsyncQuery,
+    AsyncResults,
+    AsyncStreamReader,
+    Engine,
+    Transaction,
+)
 
 T = TypeVar("T")
 EngineKind = Literal["sync", "async"]
@@ -97,12 +104,34 @@ async def _awaited(awaitable: Any) -> Any:
 class EngineOverAsync(_Adapter):
     """``Engine``'s blocking API over an ``AsyncEngine``."""
 
+    @property
+    def async_engine(self) -> AsyncEngine:
+        """The adapted engine, for tests that run several of its coroutines at once."""
+        engine: AsyncEngine = self._inner
+        return engine
+
+    @property
+    def loop(self) -> LoopThread:
+        return self._loop
+
     @contextmanager
     def context(self, **changes: Any) -> Generator[EngineOverAsync]:
         manager: AbstractAsyncContextManager[AsyncEngine] = self._inner.context(**changes)
-        derived = self._loop.run(manager.__aenter__())
-        try:
+        with self._entered(manager) as derived:
             yield EngineOverAsync(derived, self._loop)
+
+    @contextmanager
+    def transaction(self, **options: Any) -> Generator[Transaction]:
+        manager: AbstractAsyncContextManager[Transaction] = self._inner.transaction(**options)
+        with self._entered(manager) as tx:
+            yield tx
+
+    @contextmanager
+    def _entered(self, manager: AbstractAsyncContextManager[T]) -> Generator[T]:
+        """``async with manager`` on the loop, as a blocking ``with``."""
+        value = self._loop.run(manager.__aenter__())
+        try:
+            yield value
         except BaseException as exc:
             if not self._loop.run(manager.__aexit__(type(exc), exc, exc.__traceback__)):
                 raise

@@ -5,6 +5,8 @@
   runs short of capacity.
 * :class:`Throttled` answers the first attempts of an operation with DynamoDB's throttling error
   before they leave the client, so that botocore's own retry handler deals with them.
+* :class:`Conflicted` cancels the first attempts of a transaction as DynamoDB does when another
+  transaction holds its items (``TransactionConflict``), before they leave the client.
 * :class:`LostResponse` delivers the first attempts of an operation to the server, which applies
   them, and then loses the server's answer (the connection closes), so that botocore retries a
   request that already took effect.
@@ -199,6 +201,36 @@ class Throttled:
         }
         headers = {"Content-Type": "application/x-amz-json-1.0"}
         return _response(request.url, 400, headers, json.dumps(body).encode())
+
+
+class Conflicted(Throttled):
+    """The first ``times`` attempts of ``operation`` (TransactWriteItems / TransactGetItems) are
+    canceled with ``TransactionConflict`` on their first item, ``None`` on the others, without
+    reaching the server. ``bodies`` keeps the JSON body of every attempt."""
+
+    def __init__(self, client: DynamoDBClient, operation: str, times: int) -> None:
+        super().__init__(client, operation, times)
+        self.bodies: list[dict[str, Any]] = []
+
+    def _send(self, request: AWSPreparedRequest, **_: Any) -> AWSResponse | None:
+        body: Any = request.body
+        sent = json.loads(body.decode() if isinstance(body, bytes) else body or "{}")
+        with self._lock:
+            self.bodies.append(sent)
+            self.attempts += 1
+            if self.attempts > self.times:
+                return None
+        count = len(sent.get("TransactItems", []))
+        reasons = [{"Code": "TransactionConflict", "Message": "Transaction is ongoing"}]
+        reasons += [{"Code": "None"}] * (count - 1)
+        answer = {
+            "__type": "com.amazonaws.dynamodb.v20120810#TransactionCanceledException",
+            "Message": "Transaction cancelled, please refer cancellation reasons for specific "
+            "reasons [TransactionConflict]",
+            "CancellationReasons": reasons,
+        }
+        headers = {"Content-Type": "application/x-amz-json-1.0"}
+        return _response(request.url, 400, headers, json.dumps(answer).encode())
 
 
 class LostResponse:

@@ -1,0 +1,289 @@
+"""Transactions against the server: one TransactWriteItems when the block ends, all or nothing,
+failures that name the object and its stored item, limits refused before sending, snapshots
+changed only after the commit. Both engines, against moto (dynalite has no transactions)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from pydantic_bloop import (
+    Backoff,
+    Engine,
+    InvalidTransaction,
+    InvalidValue,
+    MissingObjects,
+    TransactionCanceled,
+    UnboundModel,
+    col,
+)
+from pydantic_bloop.transactions import Transaction
+from tests.engines import MakeEngine
+from tests.shop import SHOP, Cart, Customer, Order, Product
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from tests.conftest import RequestLog
+
+pytestmark = pytest.mark.dynalite_unsupported("no transactions in dynalite")
+
+Shop = tuple[Product, Cart, Customer]
+
+
+@pytest.fixture
+def engine(make_engine: MakeEngine) -> Engine:
+    engine = make_engine(backoff=Backoff(base=0.001, cap=0.002, attempts=3))
+    engine.bind(*SHOP)
+    return engine
+
+
+@pytest.fixture
+def shop(engine: Engine) -> Shop:
+    product = Product(sku="p1", stock=3, price=10)
+    cart = Cart(customer="ann", skus=["p1"])
+    customer = Customer(name="ann")
+    engine.save(product, cart, customer)
+    return product, cart, customer
+
+
+def stored(engine: Engine, model: type[Any], **key: object) -> Any:
+    """The stored object with this key, or None."""
+    try:
+        return engine.get(model, consistent=True, **key)
+    except MissingObjects:
+        return None
+
+
+def place_order(engine: Engine, shop: Shop, order: Order) -> None:
+    product, cart, customer = shop
+    with engine.transaction() as tx:
+        tx.save(order)
+        product.stock -= 1
+        tx.save(product, condition=col(Product.stock) >= 1)
+        tx.delete(cart)
+        tx.check(customer, col(Customer.active) == True)  # noqa: E712
+
+
+def test_the_order_commits_as_one_request(
+    engine: Engine, shop: Shop, request_log: RequestLog
+) -> None:
+    order = Order(customer="ann", id=1, sku="p1")
+    request_log.clear()
+
+    place_order(engine, shop, order)
+
+    assert request_log.operations == ["TransactWriteItems"]
+    (sent,) = request_log.of("TransactWriteItems")
+    kinds = [next(iter(entry)) for entry in sent["TransactItems"]]
+    assert kinds == ["Update", "Update", "Delete", "ConditionCheck"]
+    assert len(sent["ClientRequestToken"]) == 36  # a new uuid for every transaction
+    assert stored(engine, Order, customer="ann", id=1) == order
+    assert stored(engine, Product, sku="p1").stock == 2
+    assert stored(engine, Cart, customer="ann") is None
+    # every object remembers what it wrote: saving them again sends nothing
+    request_log.clear()
+    engine.save(order, shop[0])
+    assert request_log.operations == []
+
+
+def test_a_failed_stock_condition_writes_nothing_and_names_the_product(
+    engine: Engine, shop: Shop, request_log: RequestLog
+) -> None:
+    product, cart, customer = shop
+    engine.save(Product(sku="p1", stock=0, price=10))  # sold out meanwhile
+    order = Order(customer="ann", id=1, sku="p1")
+    request_log.clear()
+
+    with pytest.raises(TransactionCanceled) as caught:
+        place_order(engine, shop, order)
+
+    assert request_log.operations == ["TransactWriteItems"]
+    reasons = caught.value.reasons
+    assert [(r.obj, r.code) for r in reasons] == [
+        (order, None),
+        (product, "ConditionalCheckFailed"),
+        (cart, None),
+        (customer, None),
+    ]
+    assert reasons[1].item == {"sku": {"S": "p1"}, "stock": {"N": "0"}, "price": {"N": "10"}}
+    message = str(caught.value)
+    assert "1 of 4 items failed" in message
+    assert "save Product(sku='p1'): ConditionalCheckFailed (condition: stock >= 1)" in message
+    # nothing was written, and no object claims it was
+    assert stored(engine, Order, customer="ann", id=1) is None
+    assert stored(engine, Product, sku="p1").stock == 0
+    assert stored(engine, Cart, customer="ann") == Cart(customer="ann", skus=["p1"])
+    request_log.clear()
+    engine.save(order)  # still new: every field is sent
+    assert request_log.operations == ["UpdateItem"]
+
+
+def test_a_failed_check_cancels_the_transaction(engine: Engine, shop: Shop) -> None:
+    engine.save(Customer(name="ann", active=False))
+
+    with pytest.raises(TransactionCanceled) as caught:
+        place_order(engine, shop, Order(customer="ann", id=1, sku="p1"))
+
+    assert [r.code for r in caught.value.reasons] == [None, None, None, "ConditionalCheckFailed"]
+    assert "check Customer(name='ann'): ConditionalCheckFailed (condition: active = True)" in str(
+        caught.value
+    )
+    assert stored(engine, Product, sku="p1").stock == 3
+
+
+def test_one_failed_item_is_transaction_canceled_too(engine: Engine, shop: Shop) -> None:
+    product = shop[0]
+    product.stock = 100
+
+    with pytest.raises(TransactionCanceled) as caught, engine.transaction() as tx:
+        tx.save(product, condition=col(Product.price) > 10)
+
+    (reason,) = caught.value.reasons
+    assert (reason.obj, reason.code) == (product, "ConditionalCheckFailed")
+    assert stored(engine, Product, sku="p1").stock == 3
+
+
+def test_nothing_is_sent_when_the_block_raises(
+    engine: Engine, shop: Shop, request_log: RequestLog
+) -> None:
+    product, cart, _ = shop
+    request_log.clear()
+
+    with pytest.raises(RuntimeError, match="changed my mind"), engine.transaction() as tx:
+        tx.delete(cart)
+        product.stock = 0
+        tx.save(product)
+        raise RuntimeError("changed my mind")
+
+    assert request_log.operations == []
+    engine.save(product)  # the snapshot is still the one of before the block
+    assert request_log.of("UpdateItem")[0]["ExpressionAttributeValues"] == {":v0": {"N": "0"}}
+
+
+def test_persist_and_atomic_modes_apply_as_in_single_saves(
+    engine: Engine, shop: Shop, request_log: RequestLog
+) -> None:
+    product, cart, _ = shop
+    product.price = 12
+    request_log.clear()
+
+    with engine.context(persist="overwrite", atomic=True) as e, e.transaction() as tx:
+        tx.save(product)
+        tx.delete(cart)
+
+    put, delete = request_log.of("TransactWriteItems")[0]["TransactItems"]
+    assert put["Put"]["Item"] == {"sku": {"S": "p1"}, "stock": {"N": "3"}, "price": {"N": "12"}}
+    assert "ConditionExpression" in put["Put"]  # the stored item is what was last seen
+    assert "ConditionExpression" in delete["Delete"]
+    assert stored(engine, Product, sku="p1").price == 12
+
+
+def test_an_atomic_transaction_on_a_stale_object_is_canceled(engine: Engine, shop: Shop) -> None:
+    product = shop[0]
+    engine.save(Product(sku="p1", stock=1, price=10))  # someone else sold two meanwhile
+    product.price = 9
+
+    with (
+        pytest.raises(TransactionCanceled) as caught,
+        engine.context(atomic=True) as e,
+        e.transaction() as tx,
+    ):
+        tx.save(product)
+
+    assert caught.value.reasons[0].item == {
+        "sku": {"S": "p1"},
+        "stock": {"N": "1"},
+        "price": {"N": "10"},
+    }
+    assert stored(engine, Product, sku="p1").price == 10
+
+
+def refused(
+    engine: Engine,
+    request_log: RequestLog,
+    record: Callable[[Transaction], object],
+    error: type[Exception],
+    match: str,
+) -> None:
+    request_log.clear()
+    with pytest.raises(error, match=match), engine.transaction() as tx:
+        record(tx)
+    assert request_log.operations == []
+
+
+def test_limits_are_refused_before_sending(
+    make_engine: MakeEngine, request_log: RequestLog
+) -> None:
+    engine = make_engine()
+    engine.bind(Product, Cart)
+    products = [Product(sku=f"p{i}") for i in range(101)]
+    big = ["x" * 1000] * 390  # about 390 KB
+
+    refused(
+        engine,
+        request_log,
+        lambda tx: tx.save(*products),
+        InvalidTransaction,
+        r"save Product\(sku='p100'\): a transaction holds at most 100 items",
+    )
+
+    def twice(tx: Transaction) -> None:
+        tx.save(Product(sku="p1"))
+        tx.delete(Product(sku="p1"))
+
+    refused(
+        engine,
+        request_log,
+        twice,
+        InvalidTransaction,
+        r"delete Product\(sku='p1'\): the transaction already holds this item",
+    )
+    refused(
+        engine,
+        request_log,
+        lambda tx: tx.save(Cart(customer="big", skus=[*big, *big])),
+        InvalidValue,
+        r"Cart\(customer='big'\) is about .* bytes",
+    )
+    refused(
+        engine,
+        request_log,
+        lambda tx: tx.save(*(Cart(customer=f"c{i}", skus=big) for i in range(11))),
+        InvalidTransaction,
+        r"save Cart\(customer='c10'\): the transaction would be about .* at most 4 MB",
+    )
+    refused(
+        engine,
+        request_log,
+        lambda tx: tx.check(Customer(name="ann"), col(Customer.active) == True),  # noqa: E712
+        UnboundModel,
+        "Customer is not bound",
+    )
+    with (
+        pytest.raises(InvalidTransaction, match="1 to 36 characters"),
+        engine.transaction(client_request_token="x" * 37),
+    ):
+        pass
+    assert request_log.operations == []
+
+
+def test_the_callers_token_is_sent(engine: Engine, shop: Shop, request_log: RequestLog) -> None:
+    product = shop[0]
+    product.price = 11
+
+    with engine.transaction(client_request_token="order-7f3a") as tx:
+        tx.save(product)
+
+    assert request_log.of("TransactWriteItems")[-1]["ClientRequestToken"] == "order-7f3a"
+
+
+def test_an_empty_transaction_sends_nothing(
+    engine: Engine, shop: Shop, request_log: RequestLog
+) -> None:
+    request_log.clear()
+    with engine.transaction() as tx:
+        tx.save(shop[0])  # unchanged since saved: nothing to write
+    assert len(tx) == 0
+    assert request_log.operations == []
