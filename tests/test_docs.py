@@ -13,6 +13,9 @@ A block may be left out only when it needs AWS itself: put ``<!-- not-run: needs
 line before its fence, or give the fence the title ``needs AWS`` (```python title="needs AWS").
 Code that must not run for another reason belongs in a ```text / ```console block, or in a runnable
 form (``try: ... except SomeError``), which also documents the error.
+
+A page about a feature dynalite lacks says so once, anywhere in it:
+``<!-- dynalite-unsupported: no transactions in dynalite -->``; it is skipped on dynalite only.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ _FENCE = re.compile(
 _NOT_RUN = re.compile(r"^\s*<!--\s*not-run:\s*(?P<reason>.*?)\s*-->\s*$")
 _NEEDS_AWS = "needs AWS"
 _NEEDS_STREAMS = "needs dynamodb streams"
+_DYNALITE_UNSUPPORTED = re.compile(r"<!--\s*dynalite-unsupported:\s*(?P<reason>.*?)\s*-->")
 
 
 @dataclass(frozen=True)
@@ -133,6 +137,9 @@ def test_page_runs(
 ) -> None:
     if backend == "external":
         pytest.skip("pages create tables with fixed names (posts, ...): run them on a local server")
+    unsupported = _DYNALITE_UNSUPPORTED.search(page.read_text())
+    if backend == "dynalite" and unsupported is not None:
+        pytest.skip(f"unsupported on dynalite: {unsupported['reason']}")
     blocks = python_blocks(page)
     for block in blocks:
         if block.skip is not None and _NEEDS_AWS.lower() not in block.skip.lower():
