@@ -155,22 +155,19 @@ class Unprocessed:
                 unprocessed.setdefault(table, []).extend(entries)
 
 
-class Throttled:
-    """The first ``times`` attempts of ``operation`` get DynamoDB's throttling error (HTTP 400,
-    ``ProvisionedThroughputExceededException``) instead of reaching the server.
-
-    The response is made in ``before-send``, after botocore prepared the request and before its
-    HTTP session would send it, so the retry handler, the parser and the error classes all see an
-    ordinary error response. ``attempts`` counts every attempt (sent or not).
-    """
-
-    CODE = "ProvisionedThroughputExceededException"
+class _BeforeSend:
+    """A fault made in ``before-send`` on the first ``times`` attempts of ``operation``: after
+    botocore prepared (and signed) the request, before its HTTP session would send it, so the
+    retry handler, the parser and the error classes all see what a real server would cause.
+    ``attempts`` counts every attempt and ``bodies`` keeps the JSON body of each, faulted or
+    not, so a test can compare what the retries sent."""
 
     def __init__(self, client: DynamoDBClient, operation: str, times: int) -> None:
         self.client = client
         self.event = f"before-send.dynamodb.{operation}"
         self.times = times
         self.attempts = 0
+        self.bodies: list[dict[str, Any]] = []
         self._lock = threading.Lock()
 
     def __enter__(self) -> Self:
@@ -190,94 +187,83 @@ class Throttled:
         return self._send  # a handler may return a response (botocore's stubs say None)
 
     def _send(self, request: AWSPreparedRequest, **_: Any) -> AWSResponse | None:
+        body: Any = request.body
+        data = body.encode() if isinstance(body, str) else bytes(body or b"")
+        sent: dict[str, Any] = json.loads(data or b"{}")
         with self._lock:
             self.attempts += 1
+            self.bodies.append(sent)
             if self.attempts > self.times:
-                return None
+                return None  # botocore sends this attempt itself
+        return self._fault(request, data, sent)
+
+    def _fault(
+        self, request: AWSPreparedRequest, data: bytes, sent: dict[str, Any]
+    ) -> AWSResponse | None:
+        raise NotImplementedError
+
+
+class Throttled(_BeforeSend):
+    """The first ``times`` attempts of ``operation`` get DynamoDB's throttling error (HTTP 400,
+    ``ProvisionedThroughputExceededException``) instead of reaching the server."""
+
+    CODE = "ProvisionedThroughputExceededException"
+
+    def _fault(
+        self, request: AWSPreparedRequest, data: bytes, sent: dict[str, Any]
+    ) -> AWSResponse | None:
         body = {
             "__type": f"com.amazonaws.dynamodb.v20120810#{self.CODE}",
             "message": "The level of configured provisioned throughput for the table was "
             "exceeded. Consider increasing your provisioning level with the UpdateTable API.",
         }
-        headers = {"Content-Type": "application/x-amz-json-1.0"}
-        return _response(request.url, 400, headers, json.dumps(body).encode())
+        return _response(request.url, 400, _JSON, json.dumps(body).encode())
 
 
-class Conflicted(Throttled):
+class Conflicted(_BeforeSend):
     """The first ``times`` attempts of ``operation`` (TransactWriteItems / TransactGetItems) are
     canceled with ``TransactionConflict`` on their first item, ``None`` on the others, without
-    reaching the server. ``bodies`` keeps the JSON body of every attempt."""
+    reaching the server, as DynamoDB does when another transaction holds an item."""
 
-    def __init__(self, client: DynamoDBClient, operation: str, times: int) -> None:
-        super().__init__(client, operation, times)
-        self.bodies: list[dict[str, Any]] = []
-
-    def _send(self, request: AWSPreparedRequest, **_: Any) -> AWSResponse | None:
-        body: Any = request.body
-        sent = json.loads(body.decode() if isinstance(body, bytes) else body or "{}")
-        with self._lock:
-            self.bodies.append(sent)
-            self.attempts += 1
-            if self.attempts > self.times:
-                return None
+    def _fault(
+        self, request: AWSPreparedRequest, data: bytes, sent: dict[str, Any]
+    ) -> AWSResponse | None:
         count = len(sent.get("TransactItems", []))
         reasons = [{"Code": "TransactionConflict", "Message": "Transaction is ongoing"}]
         reasons += [{"Code": "None"}] * (count - 1)
-        answer = {
+        body = {
             "__type": "com.amazonaws.dynamodb.v20120810#TransactionCanceledException",
             "Message": "Transaction cancelled, please refer cancellation reasons for specific "
             "reasons [TransactionConflict]",
             "CancellationReasons": reasons,
         }
-        headers = {"Content-Type": "application/x-amz-json-1.0"}
-        return _response(request.url, 400, headers, json.dumps(answer).encode())
+        return _response(request.url, 400, _JSON, json.dumps(body).encode())
 
 
-class LostResponse:
+class LostResponse(_BeforeSend):
     """The first ``times`` attempts of ``operation`` reach the server, which applies them; their
     responses are then lost: the client sees the connection close, as when a network fails
     after DynamoDB did the work, and botocore's retry handler sends the request again.
 
-    Made in ``before-send``: the prepared request (signed, its body final) is sent to the server
-    here over a fresh HTTP connection, the answer is kept in ``lost`` (status, body) and
-    ``ConnectionClosedError`` is raised in its place. ``bodies`` holds the JSON body of every
-    attempt, delivered or not, so a test can compare what the retries sent.
+    The prepared request (signed, its body final) is sent to the server here over a fresh HTTP
+    connection, the answer is kept in ``lost`` (status, body) and ``ConnectionClosedError`` is
+    raised in its place.
     """
 
     def __init__(self, client: DynamoDBClient, operation: str, times: int = 1) -> None:
-        self.client = client
-        self.event = f"before-send.dynamodb.{operation}"
-        self.times = times
-        self.bodies: list[dict[str, Any]] = []
+        super().__init__(client, operation, times)
         self.lost: list[tuple[int, dict[str, Any]]] = []
-        self._lock = threading.Lock()
 
-    def __enter__(self) -> Self:
-        self.client.meta.events.register(self.event, self._handler)
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.client.meta.events.unregister(self.event, self._handler)
-
-    @property
-    def _handler(self) -> Callable[..., Any]:
-        return self._send
-
-    def _send(self, request: AWSPreparedRequest, **_: Any) -> None:
-        body: Any = request.body
-        data = body.encode() if isinstance(body, str) else bytes(body or b"")
+    def _fault(
+        self, request: AWSPreparedRequest, data: bytes, sent: dict[str, Any]
+    ) -> AWSResponse | None:
+        status, answer = _deliver(request.url, dict(request.headers.items()), data)
         with self._lock:
-            self.bodies.append(json.loads(data or b"{}"))
-            if len(self.lost) >= self.times:
-                return None  # botocore sends this attempt itself
-            status, answer = _deliver(request.url, dict(request.headers.items()), data)
             self.lost.append((status, json.loads(answer or b"{}")))
         raise ConnectionClosedError(endpoint_url=request.url)
+
+
+_JSON = {"Content-Type": "application/x-amz-json-1.0"}
 
 
 def _deliver(url: str, headers: dict[str, Any], body: bytes) -> tuple[int, bytes]:

@@ -3,9 +3,11 @@ stock from its product, emptying the customer's cart and checking the customer i
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, TypeVar
 
-from pydantic_bloop import Base, BloopConfig, HashKey, RangeKey
+from pydantic_bloop import Base, BloopConfig, Engine, HashKey, MissingObjects, RangeKey, col
+
+M = TypeVar("M", bound=Base)
 
 
 class Product(Base):
@@ -36,3 +38,35 @@ class Customer(Base):
 
 
 SHOP = (Product, Order, Cart, Customer)
+
+
+Shop = tuple[Product, Cart, Customer]
+
+
+def open_shop(engine: Engine) -> Shop:
+    """Three lamps in stock, ann active, and a lamp in her cart: stored, and returned."""
+    product = Product(sku="p1", stock=3, price=10)
+    cart = Cart(customer="ann", skus=["p1"])
+    customer = Customer(name="ann")
+    engine.save(product, cart, customer)
+    return product, cart, customer
+
+
+def place_order(engine: Engine, shop: Shop, order: Order) -> None:
+    """Write ``order``, take one unit of stock if there is any, empty the cart, and check the
+    customer is active: one transaction."""
+    product, cart, customer = shop
+    with engine.transaction() as tx:
+        tx.save(order)
+        product.stock -= 1
+        tx.save(product, condition=col(Product.stock) >= 1)
+        tx.delete(cart)
+        tx.check(customer, col(Customer.active) == True)  # noqa: E712
+
+
+def stored(engine: Engine, model: type[M], **key: object) -> M | None:
+    """The stored object with this key (a consistent read), or None."""
+    try:
+        return engine.get(model, consistent=True, **key)
+    except MissingObjects:
+        return None

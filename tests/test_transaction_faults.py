@@ -22,7 +22,7 @@ from pydantic_bloop import AsyncEngine, Backoff, Engine, MissingObjects, Transac
 from tests.conftest import BACKEND
 from tests.engines import EngineKind, EngineOverAsync, MakeEngine
 from tests.faults import Conflicted, LostResponse
-from tests.shop import SHOP, Cart, Customer, Order, Product
+from tests.shop import SHOP, Cart, Order, Product, Shop, open_shop, place_order
 
 pytestmark = pytest.mark.dynalite_unsupported("no transactions in dynalite")
 
@@ -31,8 +31,6 @@ MOTO_IGNORES_TOKENS = pytest.mark.xfail(
     reason="moto 5.2.5 ignores ClientRequestToken: it applies a retried transaction again",
     strict=True,
 )
-
-Shop = tuple[Product, Cart, Customer]
 
 
 @pytest.fixture
@@ -44,21 +42,7 @@ def engine(make_engine: MakeEngine) -> Engine:
 
 @pytest.fixture
 def shop(engine: Engine) -> Shop:
-    product = Product(sku="p1", stock=3, price=10)
-    cart = Cart(customer="ann", skus=["p1"])
-    customer = Customer(name="ann")
-    engine.save(product, cart, customer)
-    return product, cart, customer
-
-
-def place_order(engine: Engine, shop: Shop, order: Order) -> None:
-    product, cart, customer = shop
-    with engine.transaction() as tx:
-        tx.save(order)
-        product.stock -= 1
-        tx.save(product, condition=col(Product.stock) >= 1)
-        tx.delete(cart)
-        tx.check(customer, col(Customer.active) == True)  # noqa: E712
+    return open_shop(engine)
 
 
 def stock(engine: Engine, sku: str) -> int:

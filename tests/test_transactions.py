@@ -4,7 +4,7 @@ changed only after the commit. Both engines, against moto (dynalite has no trans
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -13,14 +13,13 @@ from pydantic_bloop import (
     Engine,
     InvalidTransaction,
     InvalidValue,
-    MissingObjects,
     TransactionCanceled,
     UnboundModel,
     col,
 )
 from pydantic_bloop.transactions import Transaction
 from tests.engines import MakeEngine
-from tests.shop import SHOP, Cart, Customer, Order, Product
+from tests.shop import SHOP, Cart, Customer, Order, Product, Shop, open_shop, place_order, stored
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -28,8 +27,6 @@ if TYPE_CHECKING:
     from tests.conftest import RequestLog
 
 pytestmark = pytest.mark.dynalite_unsupported("no transactions in dynalite")
-
-Shop = tuple[Product, Cart, Customer]
 
 
 @pytest.fixture
@@ -41,29 +38,7 @@ def engine(make_engine: MakeEngine) -> Engine:
 
 @pytest.fixture
 def shop(engine: Engine) -> Shop:
-    product = Product(sku="p1", stock=3, price=10)
-    cart = Cart(customer="ann", skus=["p1"])
-    customer = Customer(name="ann")
-    engine.save(product, cart, customer)
-    return product, cart, customer
-
-
-def stored(engine: Engine, model: type[Any], **key: object) -> Any:
-    """The stored object with this key, or None."""
-    try:
-        return engine.get(model, consistent=True, **key)
-    except MissingObjects:
-        return None
-
-
-def place_order(engine: Engine, shop: Shop, order: Order) -> None:
-    product, cart, customer = shop
-    with engine.transaction() as tx:
-        tx.save(order)
-        product.stock -= 1
-        tx.save(product, condition=col(Product.stock) >= 1)
-        tx.delete(cart)
-        tx.check(customer, col(Customer.active) == True)  # noqa: E712
+    return open_shop(engine)
 
 
 def test_the_order_commits_as_one_request(
@@ -80,7 +55,7 @@ def test_the_order_commits_as_one_request(
     assert kinds == ["Update", "Update", "Delete", "ConditionCheck"]
     assert len(sent["ClientRequestToken"]) == 36  # a new uuid for every transaction
     assert stored(engine, Order, customer="ann", id=1) == order
-    assert stored(engine, Product, sku="p1").stock == 2
+    assert engine.get(Product, consistent=True, sku="p1").stock == 2
     assert stored(engine, Cart, customer="ann") is None
     # every object remembers what it wrote: saving them again sends nothing
     request_log.clear()
@@ -113,7 +88,7 @@ def test_a_failed_stock_condition_writes_nothing_and_names_the_product(
     assert "save Product(sku='p1'): ConditionalCheckFailed (condition: stock >= 1)" in message
     # nothing was written, and no object claims it was
     assert stored(engine, Order, customer="ann", id=1) is None
-    assert stored(engine, Product, sku="p1").stock == 0
+    assert engine.get(Product, consistent=True, sku="p1").stock == 0
     assert stored(engine, Cart, customer="ann") == Cart(customer="ann", skus=["p1"])
     request_log.clear()
     engine.save(order)  # still new: every field is sent
@@ -130,7 +105,7 @@ def test_a_failed_check_cancels_the_transaction(engine: Engine, shop: Shop) -> N
     assert "check Customer(name='ann'): ConditionalCheckFailed (condition: active = True)" in str(
         caught.value
     )
-    assert stored(engine, Product, sku="p1").stock == 3
+    assert engine.get(Product, consistent=True, sku="p1").stock == 3
 
 
 def test_one_failed_item_is_transaction_canceled_too(engine: Engine, shop: Shop) -> None:
@@ -142,7 +117,7 @@ def test_one_failed_item_is_transaction_canceled_too(engine: Engine, shop: Shop)
 
     (reason,) = caught.value.reasons
     assert (reason.obj, reason.code) == (product, "ConditionalCheckFailed")
-    assert stored(engine, Product, sku="p1").stock == 3
+    assert engine.get(Product, consistent=True, sku="p1").stock == 3
 
 
 def test_nothing_is_sent_when_the_block_raises(
@@ -177,7 +152,7 @@ def test_persist_and_atomic_modes_apply_as_in_single_saves(
     assert put["Put"]["Item"] == {"sku": {"S": "p1"}, "stock": {"N": "3"}, "price": {"N": "12"}}
     assert "ConditionExpression" in put["Put"]  # the stored item is what was last seen
     assert "ConditionExpression" in delete["Delete"]
-    assert stored(engine, Product, sku="p1").price == 12
+    assert engine.get(Product, consistent=True, sku="p1").price == 12
 
 
 def test_an_atomic_transaction_on_a_stale_object_is_canceled(engine: Engine, shop: Shop) -> None:
@@ -197,7 +172,7 @@ def test_an_atomic_transaction_on_a_stale_object_is_canceled(engine: Engine, sho
         "stock": {"N": "1"},
         "price": {"N": "10"},
     }
-    assert stored(engine, Product, sku="p1").price == 10
+    assert engine.get(Product, consistent=True, sku="p1").price == 10
 
 
 def refused(
