@@ -15,12 +15,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .conditions import Condition
+from .actions import UpdateAction
+from .conditions import Condition, ConditionArg, as_condition
 from .errors import CancellationReason, InvalidTransaction, MissingObjects, TransactionCanceled
 from .models import Base, model_info
 from .plans import Backoff, Call, Plan, Response, Sleep, error_code
 from .tracking import refresh
 from .types import AttributeValue
+from .updating import update_write
 from .writes import (
     KeyId,
     TableOf,
@@ -88,23 +90,36 @@ class Transaction:
     def __len__(self) -> int:
         return len(self._writes)
 
-    def save(self, *objs: Base, condition: Condition | None = None) -> None:
+    def save(self, *objs: Base, condition: ConditionArg | None = None) -> None:
         """Save ``objs`` in this transaction as ``engine.save`` would: an ``Update`` of what
-        changed (a ``Put`` of the whole item with ``persist="overwrite"``), on ``condition``.
-        An object with nothing to write adds nothing."""
+        changed (a ``Put`` of the whole item with ``persist="overwrite"``), on ``condition``,
+        atomic mode and the version. An object with nothing to write adds nothing."""
+        checked = _checked(condition, "tx.save")
         for obj in objs:
-            write = save_write(obj, self._table_of, self._options, condition)
+            write = save_write(obj, self._table_of, self._options, checked)
             if write is not None:
                 self._add(write, "save")
 
-    def delete(self, *objs: Base, condition: Condition | None = None) -> None:
-        """Delete ``objs`` in this transaction, each on ``condition``."""
-        for obj in objs:
-            self._add(delete_write(obj, self._table_of, self._options, condition), "delete")
+    def update(
+        self, obj: Base, *actions: UpdateAction, condition: ConditionArg | None = None
+    ) -> None:
+        """Update ``obj`` in this transaction as ``engine.update`` would: its pending changes
+        and ``actions`` (``Product.stock.add(-1)``) in one ``Update``, on ``condition``, atomic
+        mode and the version. A transaction returns no item: once committed, the fields the
+        actions changed are unloaded on ``obj`` (only DynamoDB knows them; load to read them)."""
+        checked = _checked(condition, "tx.update")
+        self._add(update_write(obj, actions, self._table_of, self._options, checked), "update")
 
-    def check(self, obj: Base, condition: Condition) -> None:
+    def delete(self, *objs: Base, condition: ConditionArg | None = None) -> None:
+        """Delete ``objs`` in this transaction, each on ``condition`` (and the version)."""
+        checked = _checked(condition, "tx.delete")
+        for obj in objs:
+            self._add(delete_write(obj, self._table_of, self._options, checked), "delete")
+
+    def check(self, obj: Base, condition: ConditionArg) -> None:
         """Commit only if ``obj``'s stored item meets ``condition`` (nothing is written to it)."""
-        self._add(condition_check(obj, self._table_of, condition), "check")
+        checked = as_condition(condition, "tx.check(condition=...)")
+        self._add(condition_check(obj, self._table_of, checked), "check")
 
     def _add(self, write: Write, verb: str) -> None:
         what = f"{verb} {describe_object(write.obj)}"
@@ -143,6 +158,10 @@ class Transaction:
         yield from send(Call("transact_write_items", params), self._parts, self._options.backoff)
         for write in self._writes:
             write.applied(None)
+
+
+def _checked(condition: ConditionArg | None, where: str) -> Condition | None:
+    return None if condition is None else as_condition(condition, f"{where}(condition=...)")
 
 
 # -- TransactGetItems --------------------------------------------------------------------------

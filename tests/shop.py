@@ -5,7 +5,16 @@ from __future__ import annotations
 
 from typing import Annotated, TypeVar
 
-from pydantic_bloop import Base, BloopConfig, Engine, HashKey, MissingObjects, RangeKey, col
+from pydantic_bloop import (
+    Base,
+    BloopConfig,
+    Engine,
+    HashKey,
+    MissingObjects,
+    RangeKey,
+    Version,
+    col,
+)
 
 M = TypeVar("M", bound=Base)
 
@@ -31,13 +40,20 @@ class Cart(Base):
     skus: list[str] = []
 
 
+class Wallet(Base):
+    model_config = BloopConfig(table_name="wallets")
+    owner: Annotated[str, HashKey()]
+    balance: int = 0
+    version: Annotated[int, Version()] = 0
+
+
 class Customer(Base):
     model_config = BloopConfig(table_name="customers")
     name: Annotated[str, HashKey()]
     active: bool = True
 
 
-SHOP = (Product, Order, Cart, Customer)
+SHOP = (Product, Order, Cart, Customer, Wallet)
 
 
 Shop = tuple[Product, Cart, Customer]
@@ -58,8 +74,7 @@ def place_order(engine: Engine, shop: Shop, order: Order) -> None:
     product, cart, customer = shop
     with engine.transaction() as tx:
         tx.save(order)
-        product.stock -= 1
-        tx.save(product, condition=col(Product.stock) >= 1)
+        tx.update(product, col(Product.stock).add(-1), condition=col(Product.stock) >= 1)
         tx.delete(cart)
         tx.check(customer, col(Customer.active) == True)  # noqa: E712
 

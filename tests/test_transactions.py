@@ -15,11 +15,23 @@ from pydantic_bloop import (
     InvalidValue,
     TransactionCanceled,
     UnboundModel,
+    UnloadedField,
     col,
 )
 from pydantic_bloop.transactions import Transaction
 from tests.engines import MakeEngine
-from tests.shop import SHOP, Cart, Customer, Order, Product, Shop, open_shop, place_order, stored
+from tests.shop import (
+    SHOP,
+    Cart,
+    Customer,
+    Order,
+    Product,
+    Shop,
+    Wallet,
+    open_shop,
+    place_order,
+    stored,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -61,6 +73,9 @@ def test_the_order_commits_as_one_request(
     request_log.clear()
     engine.save(order, shop[0])
     assert request_log.operations == []
+    # a transaction returns no item: only DynamoDB knows the stock the action left
+    with pytest.raises(UnloadedField, match="stock"):
+        _ = shop[0].stock
 
 
 def test_a_failed_stock_condition_writes_nothing_and_names_the_product(
@@ -85,7 +100,7 @@ def test_a_failed_stock_condition_writes_nothing_and_names_the_product(
     assert reasons[1].item == {"sku": {"S": "p1"}, "stock": {"N": "0"}, "price": {"N": "10"}}
     message = str(caught.value)
     assert "1 of 4 items failed" in message
-    assert "save Product(sku='p1'): ConditionalCheckFailed (condition: stock >= 1)" in message
+    assert "update Product(sku='p1'): ConditionalCheckFailed (condition: stock >= 1)" in message
     # nothing was written, and no object claims it was
     assert stored(engine, Order, customer="ann", id=1) is None
     assert engine.get(Product, consistent=True, sku="p1").stock == 0
@@ -262,3 +277,32 @@ def test_an_empty_transaction_sends_nothing(
         tx.save(shop[0])  # unchanged since saved: nothing to write
     assert len(tx) == 0
     assert request_log.operations == []
+
+
+def test_versions_are_checked_and_bumped_only_after_the_commit(
+    engine: Engine, request_log: RequestLog
+) -> None:
+    mine = Wallet(owner="ann", balance=10)
+    engine.save(mine)
+    theirs = engine.get(Wallet, owner="ann")
+    assert (mine.version, theirs.version) == (1, 1)
+    theirs.balance = 0
+    engine.save(theirs)  # version 2 is stored; mine is stale now
+
+    mine.balance = 20
+    with pytest.raises(TransactionCanceled) as caught, engine.transaction() as tx:
+        tx.save(mine)
+        tx.save(Wallet(owner="bob", balance=5))
+    (failed,) = caught.value.failed
+    assert (failed.obj, failed.code) == (mine, "ConditionalCheckFailed")
+    assert failed.item is not None and failed.item["version"] == {"N": "2"}
+    assert mine.version == 1  # no bump without a commit
+    assert stored(engine, Wallet, owner="bob") is None
+    assert engine.get(Wallet, consistent=True, owner="ann").balance == 0
+
+    engine.load(mine)
+    mine.balance = 20
+    with engine.transaction() as tx:
+        tx.save(mine)
+    assert mine.version == 3
+    assert engine.get(Wallet, consistent=True, owner="ann").version == 3
