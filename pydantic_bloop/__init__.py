@@ -17,6 +17,7 @@ from .errors import (
     InvalidTransaction,
     InvalidUpdate,
     InvalidValue,
+    MigrationFailed,
     MissingObjects,
     TableMismatch,
     TableNotActive,
@@ -25,15 +26,19 @@ from .errors import (
     TransportError,
     UnboundModel,
     UnloadedField,
+    UnsupportedOption,
 )
 from .indexes import GlobalIndex, Index, LocalIndex
 from .markers import DynamoName, HashKey, RangeKey, Version
+from .migrations import Migration, MigrationProgress, TableMigration
 from .models import Base, BloopConfig
 from .paging import Page
 from .plans import Backoff, Call, Parallel, Plan, Sleep
 from .query import Query, Results
 from .readers import AsyncStreamReader, StreamReader
 from .streams import Change, Changes, InvalidRecords, RecordError, StreamError, parse_changes
+from .table_admin import TableDescription
+from .table_options import TableOption
 from .transactions import Transaction
 from .types import AsEpoch, register_type
 
@@ -73,6 +78,9 @@ __all__ = [
     "KeyCondition",
     "KeyConditionArg",
     "LocalIndex",
+    "Migration",
+    "MigrationFailed",
+    "MigrationProgress",
     "MissingObjects",
     "Page",
     "Parallel",
@@ -84,14 +92,18 @@ __all__ = [
     "Sleep",
     "StreamError",
     "StreamReader",
+    "TableDescription",
+    "TableMigration",
     "TableMismatch",
     "TableNotActive",
+    "TableOption",
     "Transaction",
     "TransactionCanceled",
     "TransientError",
     "TransportError",
     "UnboundModel",
     "UnloadedField",
+    "UnsupportedOption",
     "UpdateAction",
     "Version",
     "col",

@@ -15,6 +15,7 @@ which never claims more than what is stored. Saving the same objects again compl
 from __future__ import annotations
 
 import asyncio
+from collections import abc
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 from types import TracebackType
@@ -24,9 +25,11 @@ from .actions import UpdateAction
 from .answers import engine_call, guard
 from .conditions import ConditionArg
 from .drivers import Outcomes, run_async
-from .engine import Bindings, EngineConfig, EngineCore, streams_endpoint
+from .engine import Bindings, EngineConfig, EngineCore, TableNameTemplate, streams_endpoint
 from .entities import Collection
 from .indexes import Index
+from .migrations import Migration
+from .migrations import Progress as OnProgress
 from .models import Base
 from .paging import Cursor, Page, Progress, QueryState, count
 from .plans import Backoff, Call, Plan, Response
@@ -34,6 +37,8 @@ from .plans import call as call_plan
 from .query import QueryBuilder, target_state
 from .readers import AsyncStreamReader
 from .stream_reader import OnError, Start
+from .table_admin import TableDescription, describe_table, exists
+from .table_options import TableOption
 from .transactions import Transaction
 from .writes import Persist
 
@@ -65,7 +70,7 @@ class AsyncEngine(EngineCore):
         streams_client: AsyncDynamoDBStreamsClient | None = None,
         atomic: bool = False,
         persist: Persist = "update",
-        table_name_template: str = "{table_name}",
+        table_name_template: TableNameTemplate = "{table_name}",
         max_concurrency: int = 8,
         backoff: Backoff | None = None,
     ) -> None:
@@ -156,7 +161,7 @@ class AsyncEngine(EngineCore):
         *,
         atomic: bool | None = None,
         persist: Persist | None = None,
-        table_name_template: str | None = None,
+        table_name_template: TableNameTemplate | None = None,
         max_concurrency: int | None = None,
     ) -> AsyncGenerator[AsyncEngine]:
         """An engine with some settings changed, sharing this one's client and bindings."""
@@ -169,10 +174,60 @@ class AsyncEngine(EngineCore):
             }
         )
 
-    async def bind(self, *models: type[Base]) -> None:
+    async def bind(
+        self, *models: type[Base], migrate: bool = False, skip: abc.Collection[TableOption] = ()
+    ) -> None:
         """Create or validate the tables of ``models``; see ``Engine.bind``."""
         async with self._bind_lock:
-            await self.run(self._bind_plan(models))
+            await self.run(self._bind_plan(models, migrate, skip))
+
+    async def migration(
+        self,
+        *models: type[Base],
+        drop_indexes: bool = False,
+        drop_stream: bool = False,
+        skip: abc.Collection[TableOption] = (),
+    ) -> Migration:
+        """What ``migrate`` would do; see ``Engine.migration``."""
+        plan = self._migration_plan(
+            models, skip, drop_indexes=drop_indexes, drop_stream=drop_stream
+        )
+        return await self.run(plan)
+
+    async def migrate(
+        self,
+        *models: type[Base],
+        drop_indexes: bool = False,
+        drop_stream: bool = False,
+        skip: abc.Collection[TableOption] = (),
+        progress: OnProgress | None = None,
+        timeout: float = 600.0,
+    ) -> Migration:
+        """Migrate and bind the tables of ``models``; see ``Engine.migrate``."""
+        async with self._bind_lock:
+            return await self.run(
+                self._bind_plan(
+                    models,
+                    True,
+                    skip,
+                    progress,
+                    timeout,
+                    drop_indexes=drop_indexes,
+                    drop_stream=drop_stream,
+                )
+            )
+
+    async def table_exists(self, model: type[Base]) -> bool:
+        """Whether the table of ``model`` exists."""
+        return await self.run(exists(self._table_of(model)))
+
+    async def describe_table(self, model: type[Base]) -> TableDescription | None:
+        """What DynamoDB says about the table of ``model``; None when it does not exist."""
+        return await self.run(describe_table(self._table_of(model)))
+
+    async def delete_table(self, model: type[Base], *, wait: bool = True) -> bool:
+        """Delete the table of ``model``; see ``Engine.delete_table``."""
+        return await self.run(self._delete_table_plan(model, wait))
 
     async def get(self, model: type[M], /, *, consistent: bool = False, **key: object) -> M:
         """The object with this key, or ``MissingObjects``."""

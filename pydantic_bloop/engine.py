@@ -11,7 +11,8 @@ from __future__ import annotations
 import copy
 import threading
 import time
-from collections.abc import Generator, Sequence
+from collections import abc
+from collections.abc import Callable, Generator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar, overload
 from urllib.parse import urlsplit
 from uuid import uuid4
 
-from . import operations, tables, transactions, updating
+from . import operations, table_admin, tables, transactions, updating
 from .actions import UpdateAction
 from .answers import engine_call, guard
 from .conditions import ConditionArg, as_condition
@@ -27,11 +28,14 @@ from .drivers import Outcomes, run_sync
 from .entities import Collection
 from .errors import InvalidModel, UnboundModel
 from .indexes import Index
+from .migrations import Migration, Progress, TableMigration
 from .models import Base, ModelInfo, model_info
 from .plans import Backoff, Call, Plan, Response
 from .query import Query, target_state
 from .readers import StreamReader
 from .stream_reader import OnError, Start
+from .table_admin import TableDescription
+from .table_options import TABLE_OPTIONS, TableOption
 from .transactions import Transaction
 from .writes import Persist, WriteOptions
 
@@ -41,6 +45,8 @@ if TYPE_CHECKING:
 
 M = TypeVar("M", bound=Base)
 R = TypeVar("R")
+# "prod-{table_name}", or a function of the model's table name
+TableNameTemplate = str | Callable[[str], str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,19 +55,32 @@ class EngineConfig:
 
     atomic: bool = False
     persist: Persist = "update"
-    table_name_template: str = "{table_name}"
+    table_name_template: TableNameTemplate = "{table_name}"
     max_concurrency: int = 8
     backoff: Backoff = field(default_factory=Backoff)
 
     def __post_init__(self) -> None:
         if self.persist not in ("update", "overwrite"):
             raise ValueError(f"persist must be 'update' or 'overwrite', not {self.persist!r}")
-        if "{table_name}" not in self.table_name_template:
+        if (
+            isinstance(self.table_name_template, str)
+            and "{table_name}" not in self.table_name_template
+        ):
             raise ValueError(
                 f"table_name_template {self.table_name_template!r} must contain {{table_name}}"
             )
         if self.max_concurrency < 1:
             raise ValueError("max_concurrency must be at least 1")
+
+    def table_name_for(self, name: str) -> str:
+        """The final name of the table a model calls ``name``."""
+        template = self.table_name_template
+        if isinstance(template, str):
+            return template.format(table_name=name)
+        final = template(name)
+        if not isinstance(final, str):  # pyright: ignore[reportUnnecessaryIsInstance]
+            raise ValueError(f"table_name_template({name!r}) returned {final!r}, not a str")
+        return final
 
 
 class Bindings:
@@ -143,20 +162,70 @@ class EngineCore:
 
     # -- plans -------------------------------------------------------------------------------------
 
-    def _bind_plan(self, models: Sequence[type[Base]]) -> Plan[None]:
+    def _tables(self, models: Sequence[type[Base]]) -> dict[str, list[ModelInfo]]:
+        """The table models among ``models`` (and below them), grouped by final table name."""
         by_table: dict[str, list[ModelInfo]] = {}
         for model in _table_models(models):
             info = model_info(model)
             assert info.table is not None
-            name = self.config.table_name_template.format(table_name=info.table.name)
+            name = self.config.table_name_for(info.table.name)
             by_table.setdefault(name, []).append(info)
         for table, infos in by_table.items():
-            if all(i.model in self._bindings.tables for i in infos):
-                continue  # bound before: nothing to ask DynamoDB
             _check_shared_keys(table, infos)
-            yield from tables.bind(infos, table, self.config.backoff)
+        return by_table
+
+    def _bind_plan(
+        self,
+        models: Sequence[type[Base]],
+        migrate: bool = False,
+        skip: abc.Collection[str] = (),
+        progress: Progress | None = None,
+        timeout: float = 600.0,
+        **drop: bool,
+    ) -> Plan[Migration]:
+        skipped = _skip(skip)
+        done: list[TableMigration] = []
+        for table, infos in self._tables(models).items():
+            if not migrate and all(i.model in self._bindings.tables for i in infos):
+                continue  # bound before: nothing to ask DynamoDB
+            found = yield from tables.bind(
+                infos,
+                table,
+                self.config.backoff,
+                timeout,
+                migrate=migrate,
+                skip=skipped,
+                progress=progress,
+                **drop,
+            )
+            done.append(found)
             for info in infos:
                 self._bindings.tables[info.model] = table
+        return Migration(tuple(done))
+
+    def _migration_plan(
+        self, models: Sequence[type[Base]], skip: abc.Collection[str], **drop: bool
+    ) -> Plan[Migration]:
+        found: list[TableMigration] = []
+        for table, infos in self._tables(models).items():
+            found.append((yield from tables.preview(infos, table, skip=_skip(skip), **drop)))
+        return Migration(tuple(found))
+
+    def _table_of(self, model: type[Base]) -> str:
+        """The final table name of ``model``, bound or not."""
+        info = model_info(model)
+        if info.table is None:
+            raise InvalidModel(f"{model.__name__} has no table (no HashKey)")
+        return self.config.table_name_for(info.table.name)
+
+    def _delete_table_plan(self, model: type[Base], wait: bool) -> Plan[bool]:
+        table = self._table_of(model)
+        deleted = yield from table_admin.delete(table, self.config.backoff, 600.0, wait)
+        with self._bindings.lock:
+            for bound, name in list(self._bindings.tables.items()):
+                if name == table:
+                    del self._bindings.tables[bound]
+        return deleted
 
     def _get_plan(self, model: type[M], consistent: bool, key: dict[str, object]) -> Plan[M]:
         info = model_info(model)
@@ -209,7 +278,7 @@ class Engine(EngineCore):
         streams_client: DynamoDBStreamsClient | None = None,
         atomic: bool = False,
         persist: Persist = "update",
-        table_name_template: str = "{table_name}",
+        table_name_template: TableNameTemplate = "{table_name}",
         max_concurrency: int = 8,
         backoff: Backoff | None = None,
     ) -> None:
@@ -236,7 +305,7 @@ class Engine(EngineCore):
         *,
         atomic: bool | None = None,
         persist: Persist | None = None,
-        table_name_template: str | None = None,
+        table_name_template: TableNameTemplate | None = None,
         max_concurrency: int | None = None,
     ) -> Generator[Engine]:
         """An engine with some settings changed, sharing this one's client and bindings; this
@@ -250,12 +319,68 @@ class Engine(EngineCore):
             }
         )
 
-    def bind(self, *models: type[Base]) -> None:
+    def bind(
+        self, *models: type[Base], migrate: bool = False, skip: abc.Collection[TableOption] = ()
+    ) -> None:
         """Create or validate the tables of ``models`` (a base binds every table model below it),
-        waiting until they are ACTIVE. Raises ``TableMismatch`` listing every difference.
-        Binding a model again is free."""
+        waiting until they are ACTIVE. Raises ``TableMismatch`` listing every difference;
+        ``migrate=True`` migrates the table instead (see ``migrate``). ``skip`` names options
+        left out, for endpoints that lack them. Binding a model again is free."""
         with self._bindings.lock:
-            self.run(self._bind_plan(models))
+            self.run(self._bind_plan(models, migrate, skip))
+
+    def migration(
+        self,
+        *models: type[Base],
+        drop_indexes: bool = False,
+        drop_stream: bool = False,
+        skip: abc.Collection[TableOption] = (),
+    ) -> Migration:
+        """What ``migrate`` would do to the tables of ``models`` (``print`` it); reads only."""
+        plan = self._migration_plan(
+            models, skip, drop_indexes=drop_indexes, drop_stream=drop_stream
+        )
+        return self.run(plan)
+
+    def migrate(
+        self,
+        *models: type[Base],
+        drop_indexes: bool = False,
+        drop_stream: bool = False,
+        skip: abc.Collection[TableOption] = (),
+        progress: Progress | None = None,
+        timeout: float = 600.0,
+    ) -> Migration:
+        """Bring the tables of ``models`` to what the models declare, step by step, and bind
+        them; returns the migration carried out. Deleting an index the models no longer
+        declare needs ``drop_indexes=True``, switching off or replacing a stream
+        ``drop_stream=True``. ``progress`` receives a report per step; each wait lasts at
+        most ``timeout`` seconds."""
+        with self._bindings.lock:
+            return self.run(
+                self._bind_plan(
+                    models,
+                    True,
+                    skip,
+                    progress,
+                    timeout,
+                    drop_indexes=drop_indexes,
+                    drop_stream=drop_stream,
+                )
+            )
+
+    def table_exists(self, model: type[Base]) -> bool:
+        """Whether the table of ``model`` exists (bound or not)."""
+        return self.run(table_admin.exists(self._table_of(model)))
+
+    def describe_table(self, model: type[Base]) -> TableDescription | None:
+        """What DynamoDB says about the table of ``model``; None when it does not exist."""
+        return self.run(table_admin.describe_table(self._table_of(model)))
+
+    def delete_table(self, model: type[Base], *, wait: bool = True) -> bool:
+        """Delete the table of ``model`` (and every item in it!), waiting until it is gone;
+        False when there was none. Models of that table must be bound again afterwards."""
+        return self.run(self._delete_table_plan(model, wait))
 
     def get(self, model: type[M], /, *, consistent: bool = False, **key: object) -> M:
         """The object with this key (``engine.get(Post, forum="f", id=pid)``), or
@@ -419,6 +544,15 @@ def _table_models(models: Sequence[type[Base]]) -> list[type[Base]]:
 
 def _is_model_class(value: object) -> bool:
     return isinstance(value, type) and issubclass(value, Base)
+
+
+def _skip(skip: abc.Collection[str]) -> frozenset[str]:
+    unknown = set(skip) - TABLE_OPTIONS
+    if unknown or isinstance(skip, str):
+        raise ValueError(
+            f"skip takes option names ({', '.join(sorted(TABLE_OPTIONS))}), not {skip!r}"
+        )
+    return frozenset(skip)
 
 
 def _check_shared_keys(table: str, infos: Sequence[ModelInfo]) -> None:

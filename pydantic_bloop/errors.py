@@ -153,3 +153,41 @@ class TransactionCanceled(BloopError):
     def failed(self) -> list[CancellationReason]:
         """The reasons of the items that failed (``code`` is not None)."""
         return [r for r in self.reasons if r.code is not None]
+
+
+class UnsupportedOption(BloopError):
+    """The endpoint lacks what a declared table option needs (dynalite has no TTL or streams,
+    moto ignores some options). ``option`` is its name: pass it in ``skip=`` to leave the option
+    out where that is acceptable (local tests)."""
+
+    def __init__(
+        self, table_name: str, option: str, detail: str, models: Sequence[str] = ()
+    ) -> None:
+        self.table_name = table_name
+        self.option = option
+        self.detail = detail
+        who = f", which {' and '.join(models)} declare" if models else ""
+        hint = (
+            f"; bind(..., skip={{{option!r}}}) leaves it out (e.g. for local tests)"
+            if option != "indexes"
+            else "; delete the table and bind again to create it with every index"
+        )
+        super().__init__(
+            f"table {table_name!r}: the endpoint does not support {option}{who} ({detail}){hint}"
+        )
+
+
+class MigrationFailed(BloopError):
+    """A step of a migration failed; the steps before it stay done, so binding or migrating
+    again continues from there. ``__cause__`` is the endpoint's error."""
+
+    def __init__(
+        self, table_name: str, step: str, number: int, total: int, cause: BaseException | None
+    ) -> None:
+        self.table_name = table_name
+        self.step = step
+        why = f": {cause}" if cause is not None else ": the table disappeared"
+        super().__init__(
+            f"table {table_name!r}: step {number} of {total} ({step}) failed{why}; "
+            f"the steps before it are done, migrate again to continue"
+        )

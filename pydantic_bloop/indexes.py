@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 
+from .table_options import IndexOptions
+
 if TYPE_CHECKING:
     from .models import Base, FieldSpec
 
@@ -42,6 +44,8 @@ class IndexDeclaration:
         self.read_units = read_units
         self.write_units = write_units
         self.index_name = name  # DynamoDB's name when it differs from the attribute's
+        # on-demand maximum and warm throughput (GlobalIndex only), validated by the model
+        self.throughput: dict[str, object] = {}
         self.name = ""  # the class attribute holding the declaration
 
     def __set_name__(self, owner: type[Any], name: str) -> None:
@@ -80,6 +84,8 @@ class GlobalIndex(IndexDeclaration):
     the index's name in DynamoDB (default: the class attribute's name), so that several models
     of one table can share a generic index such as ``"gsi1"``. A key field may be optional: the
     index is then sparse (it holds only the items that have the attribute).
+    ``max_read_units`` / ``max_write_units`` cap an on-demand index, and ``warm_read_units`` /
+    ``warm_write_units`` ask for warm throughput (see docs/tables.md).
     """
 
     kind = "global"
@@ -93,6 +99,10 @@ class GlobalIndex(IndexDeclaration):
         read_units: int | None = None,
         write_units: int | None = None,
         name: str | None = None,
+        max_read_units: int | None = None,
+        max_write_units: int | None = None,
+        warm_read_units: int | None = None,
+        warm_write_units: int | None = None,
     ) -> None:
         super().__init__(
             hash_key=hash_key,
@@ -102,6 +112,12 @@ class GlobalIndex(IndexDeclaration):
             write_units=write_units,
             name=name,
         )
+        self.throughput = {
+            "max_read_units": max_read_units,
+            "max_write_units": max_write_units,
+            "warm_read_units": warm_read_units,
+            "warm_write_units": warm_write_units,
+        }
 
 
 class LocalIndex(IndexDeclaration):
@@ -113,6 +129,9 @@ class LocalIndex(IndexDeclaration):
         self, *, range_key: str, projection: Projection = "keys", name: str | None = None
     ) -> None:
         super().__init__(hash_key=None, range_key=range_key, projection=projection, name=name)
+
+
+_NO_OPTIONS = IndexOptions()
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -128,6 +147,7 @@ class IndexSpec:
     projected: frozenset[str]  # Python names of every field the index returns
     read_units: int | None
     write_units: int | None
+    options: IndexOptions = _NO_OPTIONS
 
     @property
     def hash_key(self) -> FieldSpec:

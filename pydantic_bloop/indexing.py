@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 from .entities import discriminator_field
 from .errors import InvalidModel
 from .indexes import IndexDeclaration, IndexSpec
+from .table_options import index_options
 from .types import MISSING
 
 if TYPE_CHECKING:
@@ -149,4 +150,5 @@ def index_spec(info: ModelInfo, name: str, decl: IndexDeclaration) -> IndexSpec:
         projected=projected,
         read_units=decl.read_units,
         write_units=decl.write_units,
+        options=index_options(label, decl.throughput),
     )

@@ -55,15 +55,13 @@ from .immutable import immutable
 from .indexes import Index, IndexDeclaration, IndexSpec
 from .indexing import check_key_field, index_declarations, index_spec
 from .markers import DynamoName, HashKey, RangeKey
+from .table_options import StreamView, TableClass, TableSpec, table_spec
 from .types import MISSING, AttributeValue, Codec, codec_for
 from .updates import NOTHING_ATTRIBUTE
 from .versions import version_field
 from .wire import ItemReader, item_reader
 
 M = TypeVar("M", bound="Base")
-
-
-StreamView = Literal["keys_only", "new_image", "old_image", "new_and_old_images"]
 
 
 class BloopConfig(ConfigDict, total=False):
@@ -81,6 +79,14 @@ class BloopConfig(ConfigDict, total=False):
     stream: StreamView
     entity: str  # this model's tag in a table shared by several models (see entities.py)
     discriminator: str  # the attribute holding the tag (default "_et")
+    deletion_protection: bool
+    table_class: TableClass
+    point_in_time_recovery: bool
+    recovery_period_days: int
+    max_read_units: int
+    max_write_units: int
+    warm_read_units: int
+    warm_write_units: int
 
 
 @dataclass(slots=True, eq=False)
@@ -94,18 +100,6 @@ class FieldSpec:
     required: bool  # no value exists for an absent attribute: loading it fails
     # values of the type cannot change in place, so equal to the value seen means unchanged
     immutable: bool = False
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class TableSpec:
-    """The table options of a table model (its name is before the engine's name template)."""
-
-    name: str
-    billing: Literal["on_demand", "provisioned"]
-    read_units: int | None
-    write_units: int | None
-    ttl: FieldSpec | None
-    stream: StreamView | None
 
 
 class _Unbuilt:
@@ -583,42 +577,4 @@ def _build_info(cls: type[Base]) -> ModelInfo:
 
 
 def _table_spec(cls: type[Base], info: ModelInfo) -> TableSpec:
-    config: Mapping[str, Any] = cls.model_config
-    label = info.label
-    billing = config.get("billing", "on_demand")
-    if billing not in ("on_demand", "provisioned"):
-        raise InvalidModel(
-            f"{label}: billing must be 'on_demand' or 'provisioned', not {billing!r}"
-        )
-    read_units, write_units = config.get("read_units"), config.get("write_units")
-    if billing == "provisioned":
-        for key, units in (("read_units", read_units), ("write_units", write_units)):
-            if not isinstance(units, int) or units < 1:
-                raise InvalidModel(
-                    f"{label}: provisioned billing needs {key} >= 1 in BloopConfig, got {units!r}"
-                )
-    ttl_name = config.get("ttl")
-    ttl: FieldSpec | None = None
-    if ttl_name is not None:
-        ttl = info.fields.get(ttl_name)
-        if ttl is None:
-            raise InvalidModel(f"{label}: ttl names {ttl_name!r}, which is not a field")
-        if ttl.codec.dynamo_type != "N":
-            raise InvalidModel(
-                f"{label}.{ttl_name} is the TTL field, so it must be stored as a number of epoch "
-                "seconds: use int or Annotated[datetime, AsEpoch()]"
-            )
-    stream = config.get("stream")
-    if stream is not None and stream not in (
-        "keys_only",
-        "new_image",
-        "old_image",
-        "new_and_old_images",
-    ):
-        raise InvalidModel(f"{label}: unknown stream view {stream!r}")
-    table_name = config.get("table_name", cls.__name__)
-    # only the final name (after the engine's table_name_template) must satisfy DynamoDB's
-    # rules, so those are checked when binding
-    if not isinstance(table_name, str) or not table_name:
-        raise InvalidModel(f"{label}: table_name must be a non-empty str, not {table_name!r}")
-    return TableSpec(table_name, billing, read_units, write_units, ttl, stream)
+    return table_spec(info.label, cls.__name__, cls.model_config, info.fields)

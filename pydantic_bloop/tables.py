@@ -1,8 +1,10 @@
-"""Tables: the CreateTable request a model implies, validation of an existing table, and the
-bind plan (describe, create if missing, wait until ACTIVE, enable TTL and streams).
+"""Tables: the CreateTable request a model implies, and the bind plan (describe, create if
+missing, wait until ACTIVE, compare with the models, then switch on a declared TTL, stream or
+point-in-time recovery, or with ``migrate=True`` apply every step of the migration).
 
 Several models may share one table (single-table design): the table's definition is their keys
-plus the union of their indexes, and each table is described and created once.
+plus the union of their indexes, and each table is described and created once. The comparison
+lives in :mod:`table_diff`, the steps and waits in :mod:`migrations`.
 """
 
 from __future__ import annotations
@@ -12,17 +14,28 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from .errors import InvalidModel, TableMismatch, TableNotActive
+from .errors import InvalidModel, TableMismatch, UnsupportedOption
 from .indexes import IndexSpec
-from .models import FieldSpec, ModelInfo, TableSpec
-from .plans import Backoff, Call, Plan, Response, Sleep, error_code
-
-_STREAM_VIEWS = {
-    "keys_only": "KEYS_ONLY",
-    "new_image": "NEW_IMAGE",
-    "old_image": "OLD_IMAGE",
-    "new_and_old_images": "NEW_AND_OLD_IMAGES",
-}
+from .migrations import (
+    Progress,
+    TableMigration,
+    apply,
+    describe,
+    leftovers,
+    read_live,
+    table_active,
+    wait_for,
+)
+from .models import FieldSpec, ModelInfo
+from .plans import Backoff, Call, Plan, Response, error_code
+from .table_diff import Change, Target, changes
+from .table_options import (
+    STREAM_VIEWS,
+    TableSpec,
+    index_create_params,
+    shared_options,
+    table_create_params,
+)
 
 
 def _key_schema(
@@ -115,10 +128,14 @@ def _check_table_name(infos: Sequence[ModelInfo], table: str) -> None:
         )
 
 
-def create_request(infos: Sequence[ModelInfo], table: str) -> dict[str, Any]:
-    """The CreateTable parameters for the models stored in ``table``."""
+def create_request(
+    infos: Sequence[ModelInfo], table: str, skip: frozenset[str] = frozenset()
+) -> dict[str, Any]:
+    """The CreateTable parameters for the models stored in ``table`` (without the options
+    named in ``skip``)."""
     first = infos[0]
     spec = _options(infos, table)
+    options = shared_options(infos, table)
     assert first.hash_key is not None
     attributes: dict[str, str] = {}
 
@@ -157,6 +174,17 @@ def create_request(infos: Sequence[ModelInfo], table: str) -> dict[str, Any]:
             "Projection": _projection(index),
         }
         if index.kind == "global":
+            index_params = index_create_params(index.options)
+            if index_params and provisioned and "OnDemandThroughput" in index_params:
+                raise InvalidModel(
+                    f"table {table!r}: index {index.name!r} declares max units, which need "
+                    "on-demand billing"
+                )
+            if "max_units" in skip:
+                index_params.pop("OnDemandThroughput", None)
+            if "warm_units" in skip:
+                index_params.pop("WarmThroughput", None)
+            entry.update(index_params)
             if provisioned:
                 entry["ProvisionedThroughput"] = {
                     "ReadCapacityUnits": index.read_units or spec.read_units,
@@ -172,117 +200,57 @@ def create_request(infos: Sequence[ModelInfo], table: str) -> dict[str, Any]:
         params["GlobalSecondaryIndexes"] = gsis
     if lsis:
         params["LocalSecondaryIndexes"] = lsis
-    if spec.stream is not None:
+    if spec.stream is not None and "stream" not in skip:
         params["StreamSpecification"] = {
             "StreamEnabled": True,
-            "StreamViewType": _STREAM_VIEWS[spec.stream],
+            "StreamViewType": STREAM_VIEWS[spec.stream],
         }
+    params.update(table_create_params(options, skip))
     return params
 
 
-def differences(infos: Sequence[ModelInfo], description: dict[str, Any]) -> list[str]:
-    """Every way the described table differs from what the models need (empty: it matches).
-
-    Extra indexes and attributes on the table are fine (another model or tool may use them);
-    provisioned capacity numbers are not compared, since autoscaling changes them.
-    """
-    expected = create_request(infos, description.get("TableName", ""))
-    found: list[str] = []
-    types = {
-        a["AttributeName"]: a["AttributeType"] for a in _items(description, "AttributeDefinitions")
-    }
-    want_types = {a["AttributeName"]: a["AttributeType"] for a in expected["AttributeDefinitions"]}
-
-    def schema(where: str, want: list[dict[str, str]], got: list[dict[str, str]]) -> None:
-        w = [(k["AttributeName"], k["KeyType"]) for k in want]
-        g = [(k["AttributeName"], k["KeyType"]) for k in got]
-        if w != g:
-            found.append(f"{where} key schema: expected {_keys(w)}, found {_keys(g)}")
-            return
-        for name, _ in w:
-            if types.get(name) != want_types[name]:
-                found.append(
-                    f"{where} key {name!r}: expected type {want_types[name]}, "
-                    f"found {types.get(name)}"
-                )
-
-    schema("table", expected["KeySchema"], _items(description, "KeySchema"))
-    billing = _map(description, "BillingModeSummary").get("BillingMode", "PROVISIONED")
-    if billing != expected["BillingMode"]:
-        found.append(f"billing mode: expected {expected['BillingMode']}, found {billing}")
-
-    for kind, key in (("global", "GlobalSecondaryIndexes"), ("local", "LocalSecondaryIndexes")):
-        existing = {i["IndexName"]: i for i in _items(description, key)}
-        for want in expected.get(key, []):
-            name = want["IndexName"]
-            got = existing.get(name)
-            if got is None:
-                found.append(f"{kind} index {name!r} is missing")
-                continue
-            schema(f"{kind} index {name!r}", want["KeySchema"], _items(got, "KeySchema"))
-            got_projection = _map(got, "Projection")
-            want_projection = want["Projection"]
-            if got_projection.get("ProjectionType") != want_projection["ProjectionType"] or sorted(
-                got_projection.get("NonKeyAttributes", [])
-            ) != want_projection.get("NonKeyAttributes", []):
-                found.append(
-                    f"{kind} index {name!r} projection: expected {_show(want_projection)}, "
-                    f"found {_show(got_projection)}"
-                )
-
-    # a table without any stream is no mismatch: bind switches the declared one on
-    want_stream = expected.get("StreamSpecification")
-    got_stream = _map(description, "StreamSpecification")
-    if (
-        want_stream is not None
-        and got_stream.get("StreamEnabled")
-        and got_stream.get("StreamViewType") != want_stream["StreamViewType"]
-    ):
-        found.append(
-            f"stream: expected {want_stream['StreamViewType']}, "
-            f"found {got_stream.get('StreamViewType')}"
-        )
-    return found
-
-
-def _map(parent: dict[str, Any], key: str) -> dict[str, Any]:
-    """``parent[key]`` of a response, a dict ({} when absent or null)."""
-    found: dict[str, Any] = parent.get(key) or {}
-    return found
-
-
-def _items(parent: dict[str, Any], key: str) -> list[dict[str, Any]]:
-    """``parent[key]`` of a response, a list of dicts ([] when absent or null)."""
-    found: list[dict[str, Any]] = parent.get(key) or []
-    return found
-
-
-def _keys(pairs: list[tuple[str, str]]) -> str:
-    return ", ".join(f"{name} ({kind})" for name, kind in pairs) or "nothing"
-
-
-def _show(projection: dict[str, Any]) -> str:
-    kind = projection.get("ProjectionType", "?")
-    extra = projection.get("NonKeyAttributes")
-    return f"{kind} {sorted(extra)}" if extra else str(kind)
-
-
-def _active(description: dict[str, Any]) -> bool:
-    if description.get("TableStatus") != "ACTIVE":
-        return False
-    return all(
-        i.get("IndexStatus", "ACTIVE") == "ACTIVE"
-        for i in _items(description, "GlobalSecondaryIndexes")
+def target(infos: Sequence[ModelInfo], table: str) -> Target:
+    """What the models stored in ``table`` need of it (``InvalidModel`` if they disagree)."""
+    _check_table_name(infos, table)
+    create = create_request(infos, table)
+    spec = _options(infos, table)
+    units = None
+    if spec.billing == "provisioned":
+        assert spec.read_units is not None and spec.write_units is not None
+        units = (spec.read_units, spec.write_units)
+    return Target(
+        table=table,
+        models=tuple(i.label for i in infos),
+        create=create,
+        indexes=_indexes(infos, table),
+        billing=create["BillingMode"],
+        units=units,
+        ttl=spec.ttl.dynamo_name if spec.ttl is not None else None,
+        stream=STREAM_VIEWS[spec.stream] if spec.stream is not None else None,
+        options=shared_options(infos, table),
     )
 
 
-def _stream_to_enable(options: TableSpec, description: dict[str, Any]) -> str | None:
-    """The stream view to switch on, when the models want one and the table has none at all
-    (a stream of another view is a mismatch: replacing it would cut off its readers)."""
-    want = options.stream
-    if want is None or _map(description, "StreamSpecification").get("StreamEnabled"):
-        return None
-    return _STREAM_VIEWS[want]
+def _unskipped(found: list[Change], skip: frozenset[str]) -> list[Change]:
+    return [c for c in found if c.option not in skip]
+
+
+def preview(
+    infos: Sequence[ModelInfo],
+    table: str,
+    *,
+    drop_indexes: bool = False,
+    drop_stream: bool = False,
+    skip: frozenset[str] = frozenset(),
+) -> Plan[TableMigration]:
+    """The migration of ``table`` (reads only: nothing changes)."""
+    goal = target(infos, table)
+    description = yield from describe(table)
+    if description is None:
+        return TableMigration(table, goal.models, missing=True)
+    live = yield from read_live(goal, description, skip)
+    found = changes(goal, live, drop_indexes=drop_indexes, drop_stream=drop_stream)
+    return TableMigration(table, goal.models, tuple(_unskipped(found, skip)))
 
 
 def bind(
@@ -290,90 +258,74 @@ def bind(
     table: str,
     backoff: Backoff | None = None,
     timeout: float = 600.0,
-) -> Plan[dict[str, Any]]:
+    *,
+    migrate: bool = False,
+    drop_indexes: bool = False,
+    drop_stream: bool = False,
+    skip: frozenset[str] = frozenset(),
+    progress: Progress | None = None,
+) -> Plan[TableMigration]:
     """Describe ``table``; create it when missing; wait (sleeping per ``backoff``, at most
-    ``timeout`` seconds in all) until it and its GSIs are ACTIVE; validate it (``TableMismatch``
-    lists every difference); enable a declared stream and TTL that an existing table lacks."""
-    _check_table_name(infos, table)
-    create = create_request(infos, table)  # also checks that sharing models agree
-    options = _options(infos, table)
-    backoff = backoff or Backoff()
-    waited = 0.0
-    polls = 0
-    problems: list[str] = []
-    stream_done = False  # created with it, or switched on: never ask twice
+    ``timeout`` seconds per wait) until it and its GSIs are ACTIVE; compare it with the models.
 
-    description = yield from _describe(table)
+    Without ``migrate`` every difference raises ``TableMismatch`` (before any change), and only
+    a declared TTL, stream or point-in-time recovery that is off is switched on. With
+    ``migrate`` every step of the migration runs, unless some difference cannot be migrated.
+    Returns the migration that was found (and carried out)."""
+    goal = target(infos, table)  # also checks that sharing models agree
+    backoff = backoff or Backoff()
+    created = False
+    description = yield from describe(table)
     while True:
         if description is None:
             try:
-                response: Response = yield Call("create_table", create)
+                response: Response = yield Call("create_table", create_request(infos, table, skip))
                 description = response["TableDescription"]
-                stream_done = True
+                created = True
             except Exception as exc:  # created meanwhile by another process: validate it
                 if error_code(exc) != "ResourceInUseException":
                     raise
-                description = yield from _describe(table)
+                description = yield from describe(table)
                 continue
-        if _active(description):
-            problems = differences(infos, description)
-            stream = None if stream_done else _stream_to_enable(options, description)
-            if problems or stream is None:
-                break
-            # it matches but lacks the stream: switch it on, then wait for ACTIVE again
-            response = yield Call(
-                "update_table",
-                {
-                    "TableName": table,
-                    "StreamSpecification": {"StreamEnabled": True, "StreamViewType": stream},
-                },
-            )
-            description = response["TableDescription"]
-            stream_done = True
-            continue
-        if waited >= timeout:
-            raise TableNotActive(f"table {table!r} did not become ACTIVE within {timeout:g}s")
         # a table being deleted disappears meanwhile: it is then created afresh
-        delay = backoff.delay(min(polls, 30))
-        yield Sleep(delay)
-        waited += delay
-        polls += 1
-        description = yield from _describe(table)
+        description = yield from wait_for(table, description, table_active, backoff, timeout)
+        if description is not None:
+            break
 
-    ttl = options.ttl
-    if ttl is not None:
-        response = yield Call("describe_time_to_live", {"TableName": table})
-        status = response.get("TimeToLiveDescription", {})
-        state = status.get("TimeToLiveStatus", "DISABLED")
-        if state in ("DISABLED", "DISABLING"):
-            if not problems:
-                yield Call(
-                    "update_time_to_live",
-                    {
-                        "TableName": table,
-                        "TimeToLiveSpecification": {
-                            "Enabled": True,
-                            "AttributeName": ttl.dynamo_name,
-                        },
-                    },
-                )
-        elif status.get("AttributeName") != ttl.dynamo_name:
-            problems.append(
-                f"ttl: expected attribute {ttl.dynamo_name!r}, "
-                f"found {status.get('AttributeName')!r}"
-            )
+    live = yield from read_live(goal, description, skip)
+    flags = {"drop_indexes": drop_indexes, "drop_stream": drop_stream}
+    found = _unskipped(changes(goal, live, **flags), skip)
+    if created:
+        _check_created(goal, found)
+    migration = TableMigration(table, goal.models, tuple(found))
+    problems = migration.blockers() if migrate else migration.mismatches()
     if problems:
         raise TableMismatch(table, problems)
-    return description
+    steps = migration.steps if migrate else migration.automatic_steps()
+    if steps:
+        yield from apply(goal, steps, backoff, timeout, progress)
+        ran = [c for c in found if any(s in c.steps for s in steps)]
+        after = yield from describe(table)
+        assert after is not None
+        live = yield from read_live(goal, after, skip)
+        ignored = leftovers(ran, changes(goal, live, **flags))
+        if ignored:
+            raise _ignored(goal, ignored[0], "accepted the change but did not make it")
+    return migration
 
 
-def _describe(table: str) -> Plan[dict[str, Any] | None]:
-    """The table's description, or None when there is no such table."""
-    try:
-        response: Response = yield Call("describe_table", {"TableName": table})
-    except Exception as exc:
-        if error_code(exc) != "ResourceNotFoundException":
-            raise
-        return None
-    description: dict[str, Any] = response["Table"]
-    return description
+def _check_created(goal: Target, found: list[Change]) -> None:
+    """A table just created with every declared option cannot differ from its models, except
+    in what CreateTable cannot set (TTL, PITR): anything else the endpoint ignored."""
+    for change in found:
+        if (
+            change.option not in ("ttl", "point_in_time_recovery")
+            and change.mismatch | change.automatic
+        ):
+            raise _ignored(goal, change, "created the table without it")
+
+
+def _ignored(goal: Target, change: Change, what: str) -> UnsupportedOption:
+    return UnsupportedOption(
+        goal.table, change.option, f"the endpoint {what}: {change.difference}", goal.models
+    )

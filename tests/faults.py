@@ -279,6 +279,39 @@ def _deliver(url: str, headers: dict[str, Any], body: bytes) -> tuple[int, bytes
         connection.close()
 
 
+class UnknownOperation:
+    """Every attempt of ``operation`` gets the answer of an endpoint that lacks it (HTTP 400,
+    ``UnknownOperationException``, as dynalite answers UpdateTimeToLive), without reaching the
+    server."""
+
+    def __init__(self, client: DynamoDBClient, operation: str) -> None:
+        self.client = client
+        self.event = f"before-send.dynamodb.{operation}"
+        self.attempts = 0
+
+    def __enter__(self) -> Self:
+        self.client.meta.events.register(self.event, self._handler)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.client.meta.events.unregister(self.event, self._handler)
+
+    @property
+    def _handler(self) -> Callable[..., Any]:
+        return self._send
+
+    def _send(self, request: AWSPreparedRequest, **_: Any) -> AWSResponse:
+        self.attempts += 1
+        body = {"__type": "com.amazon.coral.service#UnknownOperationException"}
+        headers = {"Content-Type": "application/x-amz-json-1.0"}
+        return _response(request.url, 400, headers, json.dumps(body).encode())
+
+
 class _Raw:
     """The little of urllib3's response that ``AWSResponse.content`` reads."""
 
