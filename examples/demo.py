@@ -36,9 +36,12 @@ from pydantic_bloop import (
     GlobalIndex,
     HashKey,
     LocalIndex,
+    MigrationFailed,
+    MigrationProgress,
     MissingObjects,
     RangeKey,
     UnloadedField,
+    UnsupportedOption,
     col,
 )
 
@@ -384,6 +387,34 @@ def tour(client: DynamoDBClient, other_client: DynamoDBClient, template: str) ->
         engine.delete(draft, condition=col(Post.tags).contains("draft"))
     show(sent[0])
     say(f"Deleted; alice now has {by_alice.count()} posts.")
+
+    migrate(engine)
+
+
+def migrate(engine: Engine) -> None:
+    heading(13, "Migrate: the model gains an index")
+
+    class PostV2(Post):  # a release later: the forum's posts by views, as a global index
+        by_forum_views: ClassVar[GlobalIndex] = GlobalIndex(hash_key="forum", range_key="views")
+
+    plan = engine.migration(PostV2)
+    say("engine.migration(PostV2) compares the model with the live table; nothing runs yet:")
+    for line in str(plan).splitlines():
+        print(f"    {line}")
+
+    def bar(event: MigrationProgress) -> None:
+        if event.state != "waiting":
+            filled = event.number if event.state == "done" else event.number - 1
+            print(f"    [{'#' * filled}{'.' * (event.total - filled)}] {event}")
+
+    try:
+        engine.migrate(PostV2, progress=bar)
+    except (UnsupportedOption, MigrationFailed) as error:
+        say(f"This endpoint cannot: {error}")
+        return
+    top = engine.query(PostV2.by_forum_views).key(col(PostV2.forum) == "dynamo").descending()
+    best = top.first()
+    result(f"the new index already holds the old posts: most viewed has {best.views} views")
 
 
 def client_for(url: str) -> DynamoDBClient:

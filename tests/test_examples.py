@@ -227,6 +227,7 @@ HEADINGS = [
     "10. Counts",
     "11. REST-style paging with a token",
     "12. Delete with a condition",
+    "13. Migrate: the model gains an index",
 ]
 
 

@@ -29,6 +29,10 @@ from pydantic_bloop import (
     UnsupportedOption,
     col,
 )
+from pydantic_bloop import tables as tables_module
+from pydantic_bloop.migrations import apply
+from pydantic_bloop.models import model_info
+from pydantic_bloop.table_diff import Live, changes
 
 if TYPE_CHECKING:
     from tests.conftest import RequestLog
@@ -397,3 +401,58 @@ def test_a_stream_is_replaced_or_switched_off_only_when_allowed(
     make_engine(backoff=FAST).migrate(Quiet, drop_stream=True)
     spec: dict[str, Any] = describe(client, name).get("StreamSpecification") or {}
     assert not spec.get("StreamEnabled")
+
+
+# -- the plan alone, with canned answers -------------------------------------------------------------
+
+
+def test_a_new_index_is_waited_for_until_backfilled() -> None:
+    """After UpdateTable the plan describes the table, sleeping in between, until the new index
+    is ACTIVE and no longer backfilling; each wait is reported with what it waits for."""
+    goal = tables_module.target([model_info(EventV2)], "events")
+    by_user = {
+        "IndexName": "by_user",
+        "KeySchema": [{"AttributeName": "user", "KeyType": "HASH"}],
+        "Projection": {"ProjectionType": "ALL"},
+        "IndexStatus": "ACTIVE",
+    }
+    table = {
+        "TableName": "events",
+        "TableStatus": "ACTIVE",
+        "KeySchema": goal.create["KeySchema"],
+        "AttributeDefinitions": goal.create["AttributeDefinitions"],
+        "BillingModeSummary": {"BillingMode": "PAY_PER_REQUEST"},
+        "StreamSpecification": {"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
+        "GlobalSecondaryIndexes": [by_user],
+    }
+    (change,) = changes(goal, Live(table))  # TTL was not read: only the index differs
+    (step,) = change.steps
+
+    def with_by_day(status: str, backfilling: bool) -> dict[str, Any]:
+        by_day = {"IndexName": "by_day", "IndexStatus": status, "Backfilling": backfilling}
+        return {**table, "GlobalSecondaryIndexes": [by_user, by_day]}
+
+    events: list[MigrationProgress] = []
+    plan = apply(goal, [step], Backoff(base=1.0, cap=1.0, jitter=max), 10.0, events.append)
+    answers = iter(
+        [
+            {"TableDescription": with_by_day("CREATING", False)},
+            None,
+            {"Table": with_by_day("ACTIVE", True)},
+            None,
+            {"Table": with_by_day("ACTIVE", False)},
+        ]
+    )
+    sent = [next(plan)]
+    with pytest.raises(StopIteration):
+        while True:
+            sent.append(plan.send(next(answers)))
+    assert [type(s).__name__ for s in sent] == ["Call", "Sleep", "Call", "Sleep", "Call"]
+    assert sent[0] == step.call
+    assert sent[0].params["GlobalSecondaryIndexUpdates"][0]["Create"]["IndexName"] == "by_day"
+    assert [(e.state, e.detail) for e in events] == [
+        ("started", ""),
+        ("waiting", "table ACTIVE, index CREATING"),
+        ("waiting", "table ACTIVE, index ACTIVE (backfilling)"),
+        ("done", ""),
+    ]
