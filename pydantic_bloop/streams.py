@@ -27,7 +27,8 @@ from .envelopes import (
     str_or_none,
 )
 from .errors import BloopError, InvalidItem, InvalidModel
-from .models import Base, ModelInfo, StreamView, model_info
+from .models import Base, ModelInfo, model_info
+from .table_options import StreamView
 from .tracking import remember, same, seen
 from .types import AttributeValue
 

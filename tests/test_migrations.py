@@ -403,7 +403,7 @@ def test_a_stream_is_replaced_or_switched_off_only_when_allowed(
     assert not spec.get("StreamEnabled")
 
 
-# -- the plan alone, with canned answers -------------------------------------------------------------
+# -- the plan alone, with canned answers ---------------------------------------------------------
 
 
 def test_a_new_index_is_waited_for_until_backfilled() -> None:
@@ -449,7 +449,7 @@ def test_a_new_index_is_waited_for_until_backfilled() -> None:
             sent.append(plan.send(next(answers)))
     assert [type(s).__name__ for s in sent] == ["Call", "Sleep", "Call", "Sleep", "Call"]
     assert sent[0] == step.call
-    assert sent[0].params["GlobalSecondaryIndexUpdates"][0]["Create"]["IndexName"] == "by_day"
+    assert step.call.params["GlobalSecondaryIndexUpdates"][0]["Create"]["IndexName"] == "by_day"
     assert [(e.state, e.detail) for e in events] == [
         ("started", ""),
         ("waiting", "table ACTIVE, index CREATING"),

@@ -9,7 +9,7 @@ continuous-backup operations.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, cast
 
 import pytest
 from mypy_boto3_dynamodb import DynamoDBClient
@@ -24,6 +24,7 @@ from pydantic_bloop import (
     InvalidModel,
     MissingObjects,
     TableMismatch,
+    TableOption,
     UnboundModel,
     UnsupportedOption,
 )
@@ -95,7 +96,7 @@ class VaultOpen(Base):
     )
 
 
-MOTO_IGNORES = {"table_class", "max_units"}
+MOTO_IGNORES: set[TableOption] = {"table_class", "max_units"}
 
 
 def test_every_option_is_created_and_read_back(
@@ -159,11 +160,11 @@ def test_an_endpoint_ignoring_options_at_creation_is_named(
     with pytest.raises(UnsupportedOption) as caught:
         engine.bind(VaultOpen)
     first = caught.value.option
-    assert first in ({"deletion_protection", "point_in_time_recovery"} | MOTO_IGNORES)
+    assert first in {"deletion_protection", "point_in_time_recovery", *MOTO_IGNORES}
     assert caught.value.table_name == name
     assert f"skip={{{first!r}}}" in str(caught.value)
     # the table exists: skipping what the endpoint lacks completes the binding
-    lacking = {"table_class", "max_units"}
+    lacking: set[TableOption] = {"table_class", "max_units"}
     if backend == "dynalite":
         lacking |= {"deletion_protection", "warm_units", "point_in_time_recovery"}
     engine.bind(VaultOpen, skip=lacking)
@@ -284,7 +285,10 @@ def test_a_protected_table_is_not_deleted(
 def test_a_table_name_template_may_be_a_function(
     make_engine: MakeEngine, client: DynamoDBClient, table_prefix: str
 ) -> None:
-    engine = make_engine(backoff=FAST, table_name_template=lambda name: f"{table_prefix}x.{name}")
+    def template(name: str) -> str:
+        return f"{table_prefix}x.{name}"
+
+    engine = make_engine(backoff=FAST, table_name_template=template)
     engine.bind(Note)
     assert engine.table_name(Note) == f"{table_prefix}x.notes"
     assert f"{table_prefix}x.notes" in client.list_tables()["TableNames"]
@@ -313,8 +317,8 @@ def test_a_table_name_template_may_be_a_function(
 def test_bad_options_fail_at_class_definition(config: dict[str, Any], message: str) -> None:
     with pytest.raises(InvalidModel, match=message) as caught:
 
-        class Bad(Base):
-            model_config = BloopConfig(**config)
+        class Bad(Base):  # pyright: ignore[reportUnusedClass]
+            model_config = cast(BloopConfig, config)
             id: Annotated[str, HashKey()]
 
     assert str(caught.value).startswith("Bad")
@@ -329,5 +333,5 @@ def test_models_sharing_a_table_must_agree_on_options(make_engine: MakeEngine) -
         model_config = BloopConfig(table_name="shared", table_class="standard_infrequent_access")
         pk: Annotated[str, HashKey()]
 
-    with pytest.raises(InvalidModel, match="One and Two share table .* different table_class"):
+    with pytest.raises(InvalidModel, match=r"One and Two share table .* different table_class"):
         make_engine(backoff=FAST).bind(One, Two)
