@@ -22,15 +22,17 @@ from .migrations import (
     apply,
     describe,
     leftovers,
+    logger,
     read_live,
     table_active,
     wait_for,
 )
 from .models import FieldSpec, ModelInfo
 from .plans import Backoff, Call, Plan, Response, error_code
-from .table_diff import Change, Target, changes
+from .table_diff import Change, Live, Target, changes
 from .table_options import (
     STREAM_VIEWS,
+    TABLE_OPTIONS,
     TableSpec,
     index_create_params,
     shared_options,
@@ -292,11 +294,12 @@ def bind(
         if description is not None:
             break
 
-    live = yield from read_live(goal, description, skip)
     flags = {"drop_indexes": drop_indexes, "drop_stream": drop_stream}
+    if created:  # before TTL and PITR are read: an endpoint may lack those operations
+        fresh = _unskipped(changes(goal, Live(description), **flags), skip)
+        skip = skip | _check_created(goal, fresh)
+    live = yield from read_live(goal, description, skip)
     found = _unskipped(changes(goal, live, **flags), skip)
-    if created:
-        _check_created(goal, found)
     migration = TableMigration(table, goal.models, tuple(found))
     problems = migration.blockers() if migrate else migration.mismatches()
     if problems:
@@ -314,15 +317,23 @@ def bind(
     return migration
 
 
-def _check_created(goal: Target, found: list[Change]) -> None:
+def _check_created(goal: Target, found: list[Change]) -> frozenset[str]:
     """A table just created with every declared option cannot differ from its models, except
-    in what CreateTable cannot set (TTL, PITR): anything else the endpoint ignored."""
+    in what CreateTable cannot set (TTL, PITR): anything else the endpoint ignored. An ignored
+    option is logged as a warning and left out of this bind (local endpoints ignore some: the
+    table is as good as the endpoint allows); the options are returned. An ignored index or
+    key raises ``UnsupportedOption``."""
+    ignored: set[str] = set()
     for change in found:
-        if (
-            change.option not in ("ttl", "point_in_time_recovery")
-            and change.mismatch | change.automatic
+        if change.option in ("ttl", "point_in_time_recovery") or not (
+            change.mismatch or change.automatic
         ):
+            continue
+        if change.option not in TABLE_OPTIONS:
             raise _ignored(goal, change, "created the table without it")
+        logger.warning("%s", _ignored(goal, change, "created the table without it"))
+        ignored.add(change.option)
+    return frozenset(ignored)
 
 
 def _ignored(goal: Target, change: Change, what: str) -> UnsupportedOption:
