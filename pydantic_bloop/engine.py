@@ -35,7 +35,7 @@ from .query import Query, target_state
 from .readers import StreamReader
 from .stream_reader import OnError, Start
 from .table_admin import TableDescription
-from .table_options import TABLE_OPTIONS, TableOption
+from .table_options import TABLE_OPTIONS, TableOption, final_table_name
 from .transactions import Transaction
 from .writes import Persist, WriteOptions
 
@@ -74,13 +74,7 @@ class EngineConfig:
 
     def table_name_for(self, name: str) -> str:
         """The final name of the table a model calls ``name``."""
-        template = self.table_name_template
-        if isinstance(template, str):
-            return template.format(table_name=name)
-        final = template(name)
-        if not isinstance(final, str):  # pyright: ignore[reportUnnecessaryIsInstance]
-            raise ValueError(f"table_name_template({name!r}) returned {final!r}, not a str")
-        return final
+        return final_table_name(self.table_name_template, name)
 
 
 class Bindings:

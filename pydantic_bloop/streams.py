@@ -28,7 +28,7 @@ from .envelopes import (
 )
 from .errors import BloopError, InvalidItem, InvalidModel
 from .models import Base, ModelInfo, model_info
-from .table_options import StreamView
+from .table_options import StreamView, final_table_name
 from .tracking import remember, same, seen
 from .types import AttributeValue
 
@@ -289,14 +289,14 @@ class Matcher:
         self,
         models: Iterable[type[Base]],
         match: Match | None = None,
-        table_name_template: str = "{table_name}",
+        table_name_template: str | Callable[[str], str] = "{table_name}",
     ) -> None:
         tables: dict[str, list[ModelInfo]] = {}
         for model in models:
             info = model_info(model)
             if info.table is None:
                 raise InvalidModel(f"{info.label} is not a table model: it has no HashKey")
-            name = table_name_template.format(table_name=info.table.name)
+            name = final_table_name(table_name_template, info.table.name)
             found = tables.setdefault(name, [])
             if info not in found:
                 found.append(info)

@@ -8,7 +8,7 @@ table has stays. Only a declared value is created, compared and migrated.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
@@ -93,6 +93,17 @@ class TableSpec:
     ttl: FieldSpec | None
     stream: StreamView | None
     options: TableOptions = TableOptions()
+
+
+def final_table_name(template: str | Callable[[str], str], name: str) -> str:
+    """The table a model calls ``name`` is named by an engine's ``table_name_template``: a
+    str with ``{table_name}``, or a function of the name."""
+    if isinstance(template, str):
+        return template.format(table_name=name)
+    final = template(name)
+    if not isinstance(final, str):  # pyright: ignore[reportUnnecessaryIsInstance]
+        raise ValueError(f"table_name_template({name!r}) returned {final!r}, not a str")
+    return final
 
 
 # -- validation at class definition ----------------------------------------------------------------
