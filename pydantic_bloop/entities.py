@@ -21,10 +21,12 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 from .columns import Column
 from .conditions import Condition
 from .errors import InvalidModel, InvalidQuery
+from .field_spec import FieldSpec
+from .mapper_state import model_info, own_info
 from .types import AttributeValue, codec_for
 
 if TYPE_CHECKING:
-    from .models import Base, FieldSpec, ModelInfo
+    from .models import Base, ModelInfo
 
 DEFAULT_DISCRIMINATOR = "_et"
 
@@ -50,8 +52,6 @@ class Entity:
 
 def discriminator_field(entity: Entity) -> FieldSpec:
     """The discriminator as a field spec, for index projections (it is no model field)."""
-    from .models import FieldSpec  # a cycle at import time
-
     return FieldSpec(entity.attribute, entity.attribute, _STR, None, required=False)
 
 
@@ -65,7 +65,7 @@ def entity_of(cls: type[Base], by_dynamo: Mapping[str, FieldSpec]) -> Entity | N
     label = cls.__name__
     if not isinstance(tag, str) or not tag:
         raise InvalidModel(f"{label}: entity must be a non-empty str, not {tag!r}")
-    ancestors = [b for b in cls.__mro__[1:] if "__bloop__" in vars(b)]
+    ancestors = [b for b in cls.__mro__[1:] if own_info(b) is not None]
     if any(_entity(b) is not None and _config(b).get("entity") == tag for b in ancestors):
         tag = label  # inherited from the base entity: the subclass has its own tag
     taken = {e.tag: b.__name__ for b in ancestors if (e := _entity(b)) is not None}
@@ -88,14 +88,12 @@ def _config(model: type[Any]) -> Mapping[str, Any]:
 
 
 def _entity(model: type[Any]) -> Entity | None:
-    info: ModelInfo | None = vars(model).get("__bloop__")
+    info = own_info(model)
     return None if info is None else info.entity
 
 
 def _family(info: ModelInfo) -> Iterator[ModelInfo]:
     """``info`` and every subclass stored in the same table (subclasses defined so far)."""
-    from .models import model_info  # a cycle at import time
-
     yield info
     assert info.table is not None
     pending = list(info.model.__subclasses__())
@@ -201,8 +199,6 @@ class Collection(Generic[M]):
         /,
     ) -> None: ...
     def __init__(self, *models: type[Base]) -> None:
-        from .models import model_info  # a cycle at import time
-
         infos = [model_info(m) for m in models]
         tables = {i.table.name for i in infos if i.table is not None}
         if len(infos) < 2 or len(tables) != 1 or any(i.table is None for i in infos):

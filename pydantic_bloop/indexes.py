@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 
+from .mapper_state import find_info
 from .table_options import IndexOptions
 
 if TYPE_CHECKING:
@@ -63,11 +64,7 @@ class IndexDeclaration:
     @overload
     def __get__(self, obj: M, owner: type[M]) -> Index[M]: ...
     def __get__(self, obj: object, owner: type[Any]) -> Any:
-        info = owner.__dict__.get("__bloop__")
-        if info is None and owner.__dict__.get("__bloop_deferred__"):
-            from .models import model_info  # a cycle at import time
-
-            info = model_info(owner)  # the model waited for a forward reference
+        info = find_info(owner)  # completes a model that waited for a forward reference
         if info is None or self.name not in info.bound_indexes:
             # the class is still being built, or has no table (a mixin): the declaration itself
             return self

@@ -13,7 +13,6 @@ surfaces there).
 
 from __future__ import annotations
 
-import contextlib
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -39,6 +38,7 @@ from pydantic import (
     TypeAdapter,
     ValidationError,
 )
+from pydantic.fields import FieldInfo
 
 from ._pydantic_compat import (
     ModelMetaclass,
@@ -51,12 +51,24 @@ from ._pydantic_compat import (
 from .columns import Column
 from .entities import Entity, entity_of
 from .errors import InvalidItem, InvalidModel, InvalidValue, UnloadedField
+from .field_spec import FieldSpec
 from .immutable import immutable
 from .indexes import Index, IndexDeclaration, IndexSpec
 from .indexing import check_key_field, index_declarations, index_spec
+from .mapper_state import (
+    SNAPSHOT_SLOT,
+    attach_info,
+    carry_snapshot,
+    defer_info,
+    is_deferred,
+    model_info,
+    own_info,
+    pickle_snapshot,
+    unpickle_snapshot,
+)
 from .markers import DynamoName, HashKey, RangeKey
 from .table_options import StreamView, TableClass, TableSpec, table_spec
-from .types import MISSING, AttributeValue, Codec, codec_for
+from .types import MISSING, AttributeValue, codec_for
 from .updates import NOTHING_ATTRIBUTE
 from .versions import version_field
 from .wire import ItemReader, item_reader
@@ -87,19 +99,6 @@ class BloopConfig(ConfigDict, total=False):
     max_write_units: int
     warm_read_units: int
     warm_write_units: int
-
-
-@dataclass(slots=True, eq=False)
-class FieldSpec:
-    """One model field as stored: its Python name, attribute name, codec and key role."""
-
-    name: str
-    dynamo_name: str
-    codec: Codec
-    role: Literal["hash", "range"] | None
-    required: bool  # no value exists for an absent attribute: loading it fails
-    # values of the type cannot change in place, so equal to the value seen means unchanged
-    immutable: bool = False
 
 
 class _Unbuilt:
@@ -384,7 +383,7 @@ class BloopModelMetaclass(ModelMetaclass):
             return cls  # Base itself
         if not class_fields_complete(cls):
             # an annotation names a type not defined yet: the metadata is built on first use
-            type.__setattr__(cls, "__bloop_deferred__", True)
+            defer_info(cls, _complete)
             return cls
         _install(cls, _build_info(cls))
         return cls
@@ -394,14 +393,13 @@ class BloopModelMetaclass(ModelMetaclass):
         def __getattr__(cls, name: str) -> Any:
             # only reached for a field of a class whose metadata waits for a forward reference
             fields = own_field_names(cls)
-            deferred = cls.__dict__.get("__bloop_deferred__")
-            if name in fields and deferred and not getattr(_building, "depth", 0):
+            if name in fields and is_deferred(cls) and not getattr(_building, "depth", 0):
                 return model_info(cls).columns[name]
             return super().__getattr__(name)
 
 
 def _install(cls: type[Base], info: ModelInfo) -> ModelInfo:
-    type.__setattr__(cls, "__bloop__", info)
+    attach_info(cls, info)
     for name, column in info.columns.items():
         type.__setattr__(cls, name, _FieldDescriptor(column))
     return info
@@ -414,7 +412,7 @@ def _complete(model: type[Base]) -> ModelInfo:
     """The metadata of a model defined before a type it names: resolve the annotations now
     (pydantic's rebuild, in the model's module), then build it, once."""
     with _completing:
-        info: ModelInfo | None = model.__dict__.get("__bloop__")
+        info = own_info(model)
         if info is not None:
             return info
         missing = "a type it names"
@@ -437,7 +435,7 @@ class Base(BaseModel, metaclass=BloopModelMetaclass):
 
     # Where tracking keeps the stored form of what the object last saw; a slot, so it is no
     # pydantic field or private attribute and never shows in dumps, schemas or equality.
-    __slots__ = ("__bloop_snapshot__",)
+    __slots__ = (SNAPSHOT_SLOT,)
     __bloop__: ClassVar[ModelInfo]
     model_config = ConfigDict(ignored_types=(IndexDeclaration,))
 
@@ -447,111 +445,36 @@ class Base(BaseModel, metaclass=BloopModelMetaclass):
     # given another key names another item: tracking then treats it as new (current_snapshot).
     def __copy__(self) -> Self:
         twin = super().__copy__()
-        _carry_snapshot(self, twin)
+        carry_snapshot(self, twin)
         return twin
 
     def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Self:
         twin = super().__deepcopy__(memo)
-        _carry_snapshot(self, twin)  # a snapshot is never mutated: the twin may share it
+        carry_snapshot(self, twin)
         return twin
 
     def __getstate__(self) -> dict[Any, Any]:
         state = super().__getstate__()
-        with contextlib.suppress(AttributeError):  # never loaded nor saved
-            state[_SNAPSHOT] = object.__getattribute__(self, _SNAPSHOT)
+        pickle_snapshot(self, state)
         return state
 
     def __setstate__(self, state: dict[Any, Any]) -> None:
         super().__setstate__(state)
-        if _SNAPSHOT in state:
-            object.__setattr__(self, _SNAPSHOT, state[_SNAPSHOT])
+        unpickle_snapshot(self, state)
 
 
-_SNAPSHOT = "__bloop_snapshot__"
-
-
-def _carry_snapshot(source: Base, twin: Base) -> None:
-    with contextlib.suppress(AttributeError):  # never loaded nor saved
-        object.__setattr__(twin, _SNAPSHOT, object.__getattribute__(source, _SNAPSHOT))
-
-
-def model_info(model: type[Base]) -> ModelInfo:
-    """The metadata of a model class."""
-    namespace = getattr(model, "__dict__", {})
-    info: ModelInfo | None = namespace.get("__bloop__")
-    if info is None:
-        if namespace.get("__bloop_deferred__"):
-            return _complete(model)
-        raise InvalidModel(f"{model!r} is not a pydantic_bloop model (subclass Base)")
-    return info
+__all__ = ["Base", "BloopConfig", "FieldSpec", "ModelInfo", "model_info"]
 
 
 # -- building the metadata -----------------------------------------------------------------------
 
 
 def _build_info(cls: type[Base]) -> ModelInfo:
+    """The metadata of a model class, or ``InvalidModel`` naming what is wrong with it."""
     label = cls.__name__
-    fields: dict[str, FieldSpec] = {}
-    by_dynamo: dict[str, FieldSpec] = {}
-    hash_key: FieldSpec | None = None
-    range_key: FieldSpec | None = None
-    for name, fi in cls.model_fields.items():
-        dynamo_name = name
-        role: Literal["hash", "range"] | None = None
-        for marker in fi.metadata:
-            if isinstance(marker, DynamoName):
-                if not marker.name:
-                    raise InvalidModel(f"{label}.{name}: DynamoName needs a non-empty name")
-                if marker.name == NOTHING_ATTRIBUTE:
-                    raise InvalidModel(f"{label}.{name}: {NOTHING_ATTRIBUTE!r} is reserved")
-                dynamo_name = marker.name
-            elif isinstance(marker, HashKey | RangeKey):
-                new_role: Literal["hash", "range"] = (
-                    "hash" if isinstance(marker, HashKey) else "range"
-                )
-                if role is not None and role != new_role:
-                    raise InvalidModel(f"{label}.{name} cannot be both hash key and range key")
-                role = new_role
-        try:
-            codec = codec_for(fi.annotation, fi.metadata)
-        except (TypeError, ValueError) as exc:
-            raise InvalidModel(f"{label}.{name}: {exc}") from None
-        spec = FieldSpec(
-            name,
-            dynamo_name,
-            codec,
-            role,
-            required=fi.is_required(),
-            immutable=immutable(fi.annotation),
-        )
-        if dynamo_name in by_dynamo:
-            raise InvalidModel(
-                f"{label}.{name} is stored as {dynamo_name!r}, "
-                f"which {label}.{by_dynamo[dynamo_name].name} already uses"
-            )
-        fields[name] = by_dynamo[dynamo_name] = spec
-        if role == "hash":
-            if hash_key is not None:
-                raise InvalidModel(
-                    f"{label} has two hash keys: {hash_key.name} and {name} (a table has one)"
-                )
-            hash_key = spec
-        elif role == "range":
-            if range_key is not None:
-                raise InvalidModel(
-                    f"{label} has two range keys: {range_key.name} and {name} (a table has one)"
-                )
-            range_key = spec
-        if role is not None:
-            check_key_field(label, spec, "key")
-
-    if range_key is not None and hash_key is None:
-        raise InvalidModel(f"{label} declares range key {range_key.name} but no HashKey field")
-
-    columns: dict[str, Column[Any]] = {
-        name: Column(cls, name, (spec.dynamo_name,), spec.codec, f"{label}.{name}")
-        for name, spec in fields.items()
-    }
+    fields = {name: _field_spec(label, name, fi) for name, fi in cls.model_fields.items()}
+    by_dynamo = _by_stored_name(label, fields)
+    hash_key, range_key = _primary_key(label, fields)
     info = ModelInfo(
         model=cls,
         fields=fields,
@@ -561,13 +484,16 @@ def _build_info(cls: type[Base]) -> ModelInfo:
         indexes={},
         bound_indexes={},
         table=None,
-        columns=columns,
+        columns={
+            name: Column(cls, name, (spec.dynamo_name,), spec.codec, f"{label}.{name}")
+            for name, spec in fields.items()
+        },
         version=version_field(label, cls.model_fields, fields),
     )
     declarations = index_declarations(cls)
     if hash_key is None:
         return info  # an abstract model or mixin: no table, indexes resolve in subclasses
-    info.table = _table_spec(cls, info)
+    info.table = table_spec(label, cls.__name__, cls.model_config, info.fields)
     info.entity = entity_of(cls, by_dynamo)  # before the indexes, which project it
     for name, decl in declarations.items():
         index = index_spec(info, name, decl)
@@ -576,5 +502,67 @@ def _build_info(cls: type[Base]) -> ModelInfo:
     return info
 
 
-def _table_spec(cls: type[Base], info: ModelInfo) -> TableSpec:
-    return table_spec(info.label, cls.__name__, cls.model_config, info.fields)
+def _field_spec(label: str, name: str, fi: FieldInfo) -> FieldSpec:
+    """One field as stored: its markers (``DynamoName``, key role) and its codec."""
+    dynamo_name = name
+    role: Literal["hash", "range"] | None = None
+    for marker in fi.metadata:
+        if isinstance(marker, DynamoName):
+            if not marker.name:
+                raise InvalidModel(f"{label}.{name}: DynamoName needs a non-empty name")
+            if marker.name == NOTHING_ATTRIBUTE:
+                raise InvalidModel(f"{label}.{name}: {NOTHING_ATTRIBUTE!r} is reserved")
+            dynamo_name = marker.name
+        elif isinstance(marker, HashKey | RangeKey):
+            new_role: Literal["hash", "range"] = "hash" if isinstance(marker, HashKey) else "range"
+            if role is not None and role != new_role:
+                raise InvalidModel(f"{label}.{name} cannot be both hash key and range key")
+            role = new_role
+    try:
+        codec = codec_for(fi.annotation, fi.metadata)
+    except (TypeError, ValueError) as exc:
+        raise InvalidModel(f"{label}.{name}: {exc}") from None
+    spec = FieldSpec(
+        name,
+        dynamo_name,
+        codec,
+        role,
+        required=fi.is_required(),
+        immutable=immutable(fi.annotation),
+    )
+    if role is not None:
+        check_key_field(label, spec, "key")
+    return spec
+
+
+def _by_stored_name(label: str, fields: Mapping[str, FieldSpec]) -> dict[str, FieldSpec]:
+    """The fields by attribute name: two fields stored under one name is an error."""
+    by_dynamo: dict[str, FieldSpec] = {}
+    for spec in fields.values():
+        taken = by_dynamo.setdefault(spec.dynamo_name, spec)
+        if taken is not spec:
+            raise InvalidModel(
+                f"{label}.{spec.name} is stored as {spec.dynamo_name!r}, "
+                f"which {label}.{taken.name} already uses"
+            )
+    return by_dynamo
+
+
+def _primary_key(
+    label: str, fields: Mapping[str, FieldSpec]
+) -> tuple[FieldSpec | None, FieldSpec | None]:
+    """The hash key and range key fields: at most one of each, and no range key alone."""
+    keys: dict[str, FieldSpec] = {}
+    for spec in fields.values():
+        if spec.role is None:
+            continue
+        other = keys.setdefault(spec.role, spec)
+        if other is not spec:
+            what = "hash keys" if spec.role == "hash" else "range keys"
+            raise InvalidModel(
+                f"{label} has two {what}: {other.name} and {spec.name} (a table has one)"
+            )
+    hash_key, range_key = keys.get("hash"), keys.get("range")
+    if range_key is not None and hash_key is None:
+        raise InvalidModel(f"{label} declares range key {range_key.name} but no HashKey field")
+    return hash_key, range_key

@@ -5,7 +5,8 @@ read was expected to return (an attribute expected but absent was seen absent; o
 was never loaded, and no save touches it), and the object's field values at that moment, so
 that a diff can skip dumping immutable values that did not change.
 
-Internal: not part of the public API (snapshots are reached with `snapshot_of` and `remember`).
+Internal: not part of the public API (snapshots are reached with `snapshot_of` and `remember`,
+which `mapper_state` owns).
 """
 
 from __future__ import annotations
@@ -17,6 +18,10 @@ from typing import TYPE_CHECKING, Any
 
 from ._pydantic_compat import fields_set, replace_fields_set
 from .conditions import Condition, PathEquals, and_all
+
+# snapshots live on objects: reached through mapper_state, re-exported for the operations
+from .mapper_state import remember as remember
+from .mapper_state import snapshot_of as snapshot_of
 from .types import AttributeValue
 from .updates import Remove, Set, Update
 
@@ -54,19 +59,6 @@ class Snapshot:
 
     def __repr__(self) -> str:
         return f"Snapshot({dict(self.items())!r})"
-
-
-def snapshot_of(obj: Base) -> Snapshot | None:
-    """The snapshot of ``obj``; None for an object never loaded or saved."""
-    try:
-        snapshot: Snapshot | None = object.__getattribute__(obj, "__bloop_snapshot__")
-    except AttributeError:
-        return None
-    return snapshot
-
-
-def remember(obj: Base, snapshot: Snapshot | None) -> None:
-    object.__setattr__(obj, "__bloop_snapshot__", snapshot)
 
 
 def seen(
