@@ -35,7 +35,7 @@ from .query import Query, target_state
 from .readers import StreamReader
 from .stream_reader import OnError, Start
 from .table_admin import TableDescription
-from .table_options import TABLE_OPTIONS, TableOption, final_table_name
+from .table_options import TableOption, final_table_name
 from .transactions import Transaction
 from .writes import Persist, WriteOptions
 
@@ -82,7 +82,12 @@ class Bindings:
 
     def __init__(self) -> None:
         self.tables: dict[type[Base], str] = {}
-        self.lock = threading.RLock()
+
+    def forget(self, table: str) -> None:
+        """Unbind every model of ``table`` (it was deleted)."""
+        for bound, name in list(self.tables.items()):
+            if name == table:
+                del self.tables[bound]
 
 
 def default_client() -> DynamoDBClient:
@@ -157,16 +162,7 @@ class EngineCore:
     # -- plans -------------------------------------------------------------------------------------
 
     def _tables(self, models: Sequence[type[Base]]) -> dict[str, list[ModelInfo]]:
-        """The table models among ``models`` (and below them), grouped by final table name."""
-        by_table: dict[str, list[ModelInfo]] = {}
-        for model in _table_models(models):
-            info = model_info(model)
-            assert info.table is not None
-            name = self.config.table_name_for(info.table.name)
-            by_table.setdefault(name, []).append(info)
-        for table, infos in by_table.items():
-            _check_shared_keys(table, infos)
-        return by_table
+        return tables.by_table(models, self.config.table_name_for)
 
     def _bind_plan(
         self,
@@ -177,7 +173,7 @@ class EngineCore:
         timeout: float = 600.0,
         **drop: bool,
     ) -> Plan[Migration]:
-        skipped = _skip(skip)
+        skipped = tables.skipped_options(skip)
         done: list[TableMigration] = []
         for table, infos in self._tables(models).items():
             if not migrate and all(i.model in self._bindings.tables for i in infos):
@@ -202,7 +198,9 @@ class EngineCore:
     ) -> Plan[Migration]:
         found: list[TableMigration] = []
         for table, infos in self._tables(models).items():
-            found.append((yield from tables.preview(infos, table, skip=_skip(skip), **drop)))
+            found.append(
+                (yield from tables.preview(infos, table, skip=tables.skipped_options(skip), **drop))
+            )
         return Migration(tuple(found))
 
     def _table_of(self, model: type[Base]) -> str:
@@ -215,10 +213,7 @@ class EngineCore:
     def _delete_table_plan(self, model: type[Base], wait: bool) -> Plan[bool]:
         table = self._table_of(model)
         deleted = yield from table_admin.delete(table, self.config.backoff, 600.0, wait)
-        with self._bindings.lock:
-            for bound, name in list(self._bindings.tables.items()):
-                if name == table:
-                    del self._bindings.tables[bound]
+        self._bindings.forget(table)
         return deleted
 
     def _get_plan(self, model: type[M], consistent: bool, key: dict[str, object]) -> Plan[M]:
@@ -287,6 +282,8 @@ class Engine(EngineCore):
             backoff=backoff or Backoff(),
         )
         self._bindings = Bindings()
+        # one bind at a time (threads share the engine and its contexts share the lock)
+        self._bind_lock = threading.RLock()
         self._pool = _Pool()
 
     def __repr__(self) -> str:
@@ -320,7 +317,7 @@ class Engine(EngineCore):
         waiting until they are ACTIVE. Raises ``TableMismatch`` listing every difference;
         ``migrate=True`` migrates the table instead (see ``migrate``). ``skip`` names options
         left out, for endpoints that lack them. Binding a model again is free."""
-        with self._bindings.lock:
+        with self._bind_lock:
             self.run(self._bind_plan(models, migrate, skip))
 
     def migration(
@@ -350,7 +347,7 @@ class Engine(EngineCore):
         declare needs ``drop_indexes=True``, switching off or replacing a stream
         ``drop_stream=True``. ``progress`` receives a report per step; each wait lasts at
         most ``timeout`` seconds."""
-        with self._bindings.lock:
+        with self._bind_lock:
             return self.run(
                 self._bind_plan(
                     models,
@@ -516,47 +513,3 @@ class _Pool:
                 self._pool = ThreadPoolExecutor(size, thread_name_prefix="pydantic_bloop")
                 self._size = size
             return self._pool
-
-
-def _table_models(models: Sequence[type[Base]]) -> list[type[Base]]:
-    """The table models among ``models`` and their subclasses, each once."""
-    found: dict[type[Base], None] = {}
-
-    def visit(model: type[Base]) -> None:
-        info = model_info(model) if model is not Base else None  # builds deferred metadata
-        if info is not None and info.table is not None:
-            found.setdefault(model)
-        for sub in model.__subclasses__():
-            visit(sub)
-
-    for model in models:
-        if not _is_model_class(model):
-            raise InvalidModel(f"bind() takes model classes, not {model!r}")
-        visit(model)
-    return list(found)
-
-
-def _is_model_class(value: object) -> bool:
-    return isinstance(value, type) and issubclass(value, Base)
-
-
-def _skip(skip: abc.Collection[str]) -> frozenset[str]:
-    unknown = set(skip) - TABLE_OPTIONS
-    if unknown or isinstance(skip, str):
-        raise ValueError(
-            f"skip takes option names ({', '.join(sorted(TABLE_OPTIONS))}), not {skip!r}"
-        )
-    return frozenset(skip)
-
-
-def _check_shared_keys(table: str, infos: Sequence[ModelInfo]) -> None:
-    def keys(info: ModelInfo) -> list[tuple[str, str | None]]:
-        return [(k.dynamo_name, k.codec.dynamo_type) for k in info.keys]
-
-    first = infos[0]
-    for other in infos[1:]:
-        if keys(other) != keys(first):
-            raise InvalidModel(
-                f"{first.label} and {other.label} share table {table!r} but not its keys: "
-                f"{keys(first)} vs {keys(other)}"
-            )

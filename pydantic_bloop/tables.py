@@ -10,13 +10,15 @@ lives in :mod:`table_diff`, the steps and waits in :mod:`migrations`.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections import abc
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
 from .errors import InvalidModel, TableMismatch, UnsupportedOption
 from .indexes import IndexSpec
 from .migrations import (
+    Description,
     Progress,
     TableMigration,
     apply,
@@ -27,7 +29,7 @@ from .migrations import (
     table_active,
     wait_for,
 )
-from .models import FieldSpec, ModelInfo
+from .models import Base, FieldSpec, ModelInfo, model_info
 from .plans import Backoff, Call, Plan, Response, error_code
 from .table_diff import Change, Live, Target, changes
 from .table_options import (
@@ -38,6 +40,66 @@ from .table_options import (
     shared_options,
     table_create_params,
 )
+
+
+def by_table(
+    models: Sequence[type[Base]], final_name: Callable[[str], str]
+) -> dict[str, list[ModelInfo]]:
+    """The table models among ``models`` (and below them), grouped by final table name
+    (``final_name`` of the name a model declares); the models of one table share its keys."""
+    grouped: dict[str, list[ModelInfo]] = {}
+    for model in _table_models(models):
+        info = model_info(model)
+        assert info.table is not None
+        grouped.setdefault(final_name(info.table.name), []).append(info)
+    for table, infos in grouped.items():
+        _check_shared_keys(table, infos)
+    return grouped
+
+
+def _table_models(models: Sequence[type[Base]]) -> list[type[Base]]:
+    """The table models among ``models`` and their subclasses, each once."""
+    found: dict[type[Base], None] = {}
+
+    def visit(model: type[Base]) -> None:
+        info = model_info(model) if model is not Base else None  # builds deferred metadata
+        if info is not None and info.table is not None:
+            found.setdefault(model)
+        for sub in model.__subclasses__():
+            visit(sub)
+
+    for model in models:
+        if not _is_model_class(model):
+            raise InvalidModel(f"bind() takes model classes, not {model!r}")
+        visit(model)
+    return list(found)
+
+
+def _is_model_class(value: object) -> bool:
+    return isinstance(value, type) and issubclass(value, Base)
+
+
+def _check_shared_keys(table: str, infos: Sequence[ModelInfo]) -> None:
+    def keys(info: ModelInfo) -> list[tuple[str, str | None]]:
+        return [(k.dynamo_name, k.codec.dynamo_type) for k in info.keys]
+
+    first = infos[0]
+    for other in infos[1:]:
+        if keys(other) != keys(first):
+            raise InvalidModel(
+                f"{first.label} and {other.label} share table {table!r} but not its keys: "
+                f"{keys(first)} vs {keys(other)}"
+            )
+
+
+def skipped_options(skip: abc.Collection[str]) -> frozenset[str]:
+    """The table options named in a ``skip=`` argument (``ValueError`` for an unknown one)."""
+    unknown = set(skip) - TABLE_OPTIONS
+    if unknown or isinstance(skip, str):
+        raise ValueError(
+            f"skip takes option names ({', '.join(sorted(TABLE_OPTIONS))}), not {skip!r}"
+        )
+    return frozenset(skip)
 
 
 def _key_schema(
@@ -276,6 +338,34 @@ def bind(
     Returns the migration that was found (and carried out)."""
     goal = target(infos, table)  # also checks that sharing models agree
     backoff = backoff or Backoff()
+    flags = {"drop_indexes": drop_indexes, "drop_stream": drop_stream}
+    description, created = yield from _active_table(infos, table, skip, backoff, timeout)
+    if created:  # before TTL and PITR are read: an endpoint may lack those operations
+        fresh = _unskipped(changes(goal, Live(description), **flags), skip)
+        skip = skip | _check_created(goal, fresh)
+    live = yield from read_live(goal, description, skip)
+    found = _unskipped(changes(goal, live, **flags), skip)
+    migration = TableMigration(table, goal.models, tuple(found))
+    problems = migration.blockers() if migrate else migration.mismatches()
+    if problems:
+        raise TableMismatch(table, problems)
+    steps = migration.steps if migrate else migration.automatic_steps()
+    if steps:
+        yield from apply(goal, steps, backoff, timeout, progress)
+        ran = [c for c in found if any(s in c.steps for s in steps)]
+        yield from _check_applied(goal, ran, skip, flags)
+    return migration
+
+
+def _active_table(
+    infos: Sequence[ModelInfo],
+    table: str,
+    skip: frozenset[str],
+    backoff: Backoff,
+    timeout: float,
+) -> Plan[tuple[Description, bool]]:
+    """The description of ``table`` once it and its GSIs are ACTIVE, creating it when missing;
+    and whether this plan created it."""
     created = False
     description = yield from describe(table)
     while True:
@@ -292,29 +382,20 @@ def bind(
         # a table being deleted disappears meanwhile: it is then created afresh
         description = yield from wait_for(table, description, table_active, backoff, timeout)
         if description is not None:
-            break
+            return description, created
 
-    flags = {"drop_indexes": drop_indexes, "drop_stream": drop_stream}
-    if created:  # before TTL and PITR are read: an endpoint may lack those operations
-        fresh = _unskipped(changes(goal, Live(description), **flags), skip)
-        skip = skip | _check_created(goal, fresh)
-    live = yield from read_live(goal, description, skip)
-    found = _unskipped(changes(goal, live, **flags), skip)
-    migration = TableMigration(table, goal.models, tuple(found))
-    problems = migration.blockers() if migrate else migration.mismatches()
-    if problems:
-        raise TableMismatch(table, problems)
-    steps = migration.steps if migrate else migration.automatic_steps()
-    if steps:
-        yield from apply(goal, steps, backoff, timeout, progress)
-        ran = [c for c in found if any(s in c.steps for s in steps)]
-        after = yield from describe(table)
-        assert after is not None
-        live = yield from read_live(goal, after, skip)
-        ignored = leftovers(ran, changes(goal, live, **flags))
-        if ignored:
-            raise _ignored(goal, ignored[0], "accepted the change but did not make it")
-    return migration
+
+def _check_applied(
+    goal: Target, ran: list[Change], skip: frozenset[str], flags: dict[str, bool]
+) -> Plan[None]:
+    """Read the table again: each change that ran must be gone (an endpoint may accept an
+    update and ignore it, which raises ``UnsupportedOption``)."""
+    after = yield from describe(goal.table)
+    assert after is not None
+    live = yield from read_live(goal, after, skip)
+    ignored = leftovers(ran, changes(goal, live, **flags))
+    if ignored:
+        raise _ignored(goal, ignored[0], "accepted the change but did not make it")
 
 
 def _check_created(goal: Target, found: list[Change]) -> frozenset[str]:
