@@ -498,18 +498,19 @@ def _outcome(execute: Any, call: Call) -> Response | BaseException:
 
 
 class _Pool:
-    """A lazily created thread pool, sized by the largest concurrency asked of it."""
+    """Lazily created thread pools, one per concurrency asked of it, shared by an engine and its
+    contexts. A pool is never replaced nor shut down while the engine lives: a caller on another
+    thread may be submitting to it, and a context's larger bound must not widen this engine's."""
 
     def __init__(self) -> None:
-        self._pool: ThreadPoolExecutor | None = None
-        self._size = 0
+        self._pools: dict[int, ThreadPoolExecutor] = {}
         self._lock = threading.Lock()
 
     def get(self, size: int) -> ThreadPoolExecutor:
         with self._lock:
-            if self._pool is None or self._size < size:
-                if self._pool is not None:
-                    self._pool.shutdown(wait=False)
-                self._pool = ThreadPoolExecutor(size, thread_name_prefix="pydantic_bloop")
-                self._size = size
-            return self._pool
+            pool = self._pools.get(size)
+            if pool is None:
+                prefix = f"pydantic_bloop-{size}"
+                pool = self._pools[size] = ThreadPoolExecutor(size, thread_name_prefix=prefix)
+            return pool
+
