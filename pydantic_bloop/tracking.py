@@ -158,7 +158,11 @@ def diff(info: ModelInfo, obj: Base, key: Mapping[str, AttributeValue]) -> Diff:
         else:
             current = info.dump_field(spec, value)
             if current is None:
-                continue  # never seen and now None: nothing to send, nothing known stored
+                if before is None:
+                    # a new object: the item it saves is the object, whatever was stored there
+                    removes.append(name)
+                    names.add(name)
+                continue  # seen partially, and now None: nothing known stored, nothing to send
             sets[name] = item[name] = current
             names.add(name)
     entity = info.entity

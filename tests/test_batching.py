@@ -179,12 +179,13 @@ def test_a_key_repeated_in_one_batch_is_sent_once_and_the_last_wins(
     sizes = batch_sizes(request_log)
     assert sum(sizes) == 31 and max(sizes) <= 25  # DynamoDB rejects a key twice in a batch
     assert stored_payloads(client, engine.table_name(Record))[1] == "2nd"
-    # `first` is not what is stored: an update-save sends all of it, `second` sends nothing
+    # `first` is not what is stored: an update-save sends all of it (as a new object, it
+    # removes what it lacks: blob is None), `second` sends nothing
     request_log.clear()
     engine.save(first, second)
     (update,) = request_log.of("UpdateItem")
-    assert update["UpdateExpression"] == "SET #n0=:v0"  # all of it: payload (blob is None)
-    assert update["ExpressionAttributeNames"] == {"#n0": "payload"}
+    assert update["UpdateExpression"] == "SET #n0=:v0 REMOVE #n1"
+    assert update["ExpressionAttributeNames"] == {"#n0": "payload", "#n1": "blob"}
     assert stored_payloads(client, engine.table_name(Record))[1] == "first"
 
 

@@ -358,15 +358,17 @@ def test_an_empty_set_removes_the_attribute_and_loads_back_empty(
     assert engine.get(Post, forum=post.forum, id=post.id).tags == set()
 
 
-def test_a_new_object_sets_what_it_has_and_sends_no_absent_attributes(
+def test_a_new_object_sets_what_it_has_and_removes_its_absent_attributes(
     engine: Engine, client: DynamoDBClient, request_log: RequestLog
 ) -> None:
-    post = new_post(views=2, score=2.5)  # content None, tags empty: nothing to store for them
+    """A never-loaded object's save leaves the item equal to the object (issue 18, failure 16):
+    what it lacks (content None, tags empty) is removed, in case an item was stored there."""
+    post = new_post(views=2, score=2.5)
     engine.save(post)
     (request,) = request_log.of("UpdateItem")
     names = set(request["ExpressionAttributeNames"].values())
-    assert names == {"u", "date", "views", "score", "amount"}  # keys go in Key only
-    assert "REMOVE" not in request["UpdateExpression"]
+    assert names == {"u", "date", "views", "score", "amount", "content", "tags"}  # keys: Key
+    assert request["UpdateExpression"].endswith("REMOVE #n5, #n6")
     assert stored(client, engine, post) == {
         **post_key(post),
         "u": {"S": str(AUTHOR)},
@@ -428,7 +430,7 @@ def test_saves_with_nothing_to_set_that_still_send_a_request(
     updates = request_log.of("UpdateItem")
     updates.remove(next(u for u in updates if u["UpdateExpression"] == "SET #s = :v"))  # theirs
     assert [u["UpdateExpression"] for u in updates] == [
-        "SET #n0=:v0, #n1=:v1, #n2=:v2",
+        "SET #n0=:v0, #n1=:v1, #n2=:v2 REMOVE #n3, #n4",  # new: what it lacks is removed
         "REMOVE #n0",
         "REMOVE #n0",
         "REMOVE #n0",
@@ -715,11 +717,12 @@ def test_atomic_and_a_user_condition_are_anded(
         expression = request["ConditionExpression"]
         assert expression.startswith("attribute_exists(#n1) AND ")
         assert request["ExpressionAttributeNames"]["#n1"] == "content"
-        # every seen attribute is compared, views with the value seen (1), not the new one
+        # every seen attribute is compared, views with the value seen (1), not the new one;
+        # the new object's save removed tags (empty), so tags is seen absent
         assert "#n0 = :v" in expression
         names = request["ExpressionAttributeNames"]
         assert set(names.values()) == {
-            *("views", "content", "forum", "id", "u", "date", "score", "amount")
+            *("views", "content", "forum", "id", "u", "date", "score", "amount", "tags")
         }
         assert {"N": "1"} in request["ExpressionAttributeValues"].values()
         assert stored(client, engine, post)["views"] == {"N": "1"}
