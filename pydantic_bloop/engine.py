@@ -513,4 +513,3 @@ class _Pool:
                 prefix = f"pydantic_bloop-{size}"
                 pool = self._pools[size] = ThreadPoolExecutor(size, thread_name_prefix=prefix)
             return pool
-
