@@ -9,7 +9,8 @@ answer without them is refused here, as a transient error: botocore retries it l
 
 The checks are botocore event hooks on the engine's client (``guard``), and they act only on
 requests the engine makes (``engine_call``): other users of a shared client see the client as
-they configured it.
+they configured it. The same hook lifts the item payloads of a sound answer out of its body
+before botocore parses it (``lifting``), for the engine's requests only as well.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from contextvars import ContextVar
 from typing import Any
 
 from .errors import TransportError
+from .lifting import lift
 
 _MARK = "__bloop_refused__"  # put in the parsed answer of a refused response
 _in_engine_call: ContextVar[bool] = ContextVar("pydantic_bloop_engine_call", default=False)
@@ -69,13 +71,19 @@ def broken(status: int, headers: Mapping[str, str], body: object) -> str | None:
 
 
 def _check(
-    response_dict: dict[str, Any], customized_response_dict: dict[str, Any], **_: Any
+    response_dict: dict[str, Any],
+    customized_response_dict: dict[str, Any],
+    operation_model: Any,
+    **_: Any,
 ) -> None:
     """before-parse: mark a broken answer (and give botocore's parser an empty object, so that
-    a body that is not even text cannot crash it)."""
+    a body that is not even text cannot crash it); lift the item payloads out of a sound one
+    (see `lifting`)."""
     if not _in_engine_call.get():
         return
     why = broken(response_dict["status_code"], response_dict["headers"], response_dict["body"])
+    if why is None and response_dict["status_code"] == 200:
+        why = lift(operation_model.name, response_dict, customized_response_dict)
     if why is not None:
         response_dict["body"] = b"{}"
         customized_response_dict[_MARK] = why

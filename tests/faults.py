@@ -10,6 +10,7 @@
 * :class:`LostResponse` delivers the first attempts of an operation to the server, which applies
   them, and then loses the server's answer (the connection closes), so that botocore retries a
   request that already took effect.
+* :class:`CutShort` answers with the server's body cut in half, under headers that match it.
 
 Both are context managers that register their handlers on the client and remove them on exit.
 """
@@ -21,6 +22,7 @@ import http.client
 import json
 import threading
 import urllib.parse
+import zlib
 from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import Any, Literal, Self
@@ -261,6 +263,20 @@ class LostResponse(_BeforeSend):
         with self._lock:
             self.lost.append((status, json.loads(answer or b"{}")))
         raise ConnectionClosedError(endpoint_url=request.url)
+
+
+class CutShort(_BeforeSend):
+    """The first ``times`` attempts of ``operation`` reach the server, whose answer comes back
+    cut in half with a request id and a CRC32 that match the cut body (as from a faulty proxy
+    that recomputes them): only the JSON itself tells that it is not whole."""
+
+    def _fault(
+        self, request: AWSPreparedRequest, data: bytes, sent: dict[str, Any]
+    ) -> AWSResponse | None:
+        status, answer = _deliver(request.url, dict(request.headers.items()), data)
+        cut = answer[: len(answer) // 2]
+        headers = {**_JSON, "x-amzn-RequestId": "cut-short", "x-amz-crc32": str(zlib.crc32(cut))}
+        return _response(request.url, status, headers, cut)
 
 
 _JSON = {"Content-Type": "application/x-amz-json-1.0"}
