@@ -39,6 +39,7 @@ from .readers import AsyncStreamReader, StreamReader
 from .streams import Change, Changes, InvalidRecords, RecordError, StreamError, parse_changes
 from .table_admin import TableDescription
 from .table_options import TableOption
+from .templates import Template
 from .transactions import Transaction
 from .types import AsEpoch, register_type
 
@@ -97,6 +98,7 @@ __all__ = [
     "TableMismatch",
     "TableNotActive",
     "TableOption",
+    "Template",
     "Transaction",
     "TransactionCanceled",
     "TransientError",

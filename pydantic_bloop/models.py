@@ -40,6 +40,7 @@ from pydantic import (
 )
 from pydantic.fields import FieldInfo
 
+from . import template_fill
 from ._pydantic_compat import (
     ModelMetaclass,
     NoInitField,
@@ -68,6 +69,8 @@ from .mapper_state import (
 )
 from .markers import DynamoName, HashKey, RangeKey
 from .table_options import StreamView, TableClass, TableSpec, table_spec
+from .template_query import key_kwargs
+from .templates import KeyTemplate, check_shapes, templates_of
 from .types import MISSING, AttributeValue, codec_for
 from .updates import NOTHING_ATTRIBUTE
 from .versions import version_field
@@ -123,6 +126,7 @@ class ModelInfo:
     columns: dict[str, Column[Any]]
     version: FieldSpec | None = None  # the Version() field, if any
     entity: Entity | None = None  # the discriminator written with every item, if any
+    templates: dict[str, KeyTemplate] = dataclass_field(default_factory=dict[str, KeyTemplate])
     # stored item -> instance in one pydantic-core call (see wire.py); built on first use
     _reader: ItemReader | _Unbuilt | None = dataclass_field(default=_UNBUILT, repr=False)
     _dynamo_names: dict[frozenset[str] | None, frozenset[str]] = dataclass_field(
@@ -176,6 +180,7 @@ class ModelInfo:
 
     def key_from(self, given: Mapping[str, object]) -> dict[str, AttributeValue]:
         """The primary key from keyword arguments naming exactly the key fields."""
+        given = key_kwargs(self, given)  # the fields of templated keys, made into the keys
         names = {k.name for k in self.keys}
         missing = sorted(names - given.keys())
         unknown = sorted(given.keys() - names)
@@ -190,10 +195,10 @@ class ModelInfo:
                 f"({'; '.join(parts)})"
             )
         return {
-            k.dynamo_name: self._dump_key(k, self._key_value(k, given[k.name])) for k in self.keys
+            k.dynamo_name: self._dump_key(k, self.key_value(k, given[k.name])) for k in self.keys
         }
 
-    def _key_value(self, spec: FieldSpec, value: object) -> object:
+    def key_value(self, spec: FieldSpec, value: object) -> object:
         """``value`` validated as the key field's type (``id="…"`` for a UUID key works)."""
         adapter = self._key_adapters.get(spec.name)
         if adapter is None:
@@ -320,6 +325,8 @@ class ModelInfo:
         """An instance holding only ``fields``, each validated from ``item`` (the others stay
         unloaded, so required fields outside a projection do not fail validation)."""
         values = self.values_from(item, fields)
+        if self.templates:  # fields not projected but in a projected key are read from it
+            fields = template_fill.with_parsed_fields(self, values, fields)
         obj = self.model.model_construct()
         vars(obj).clear()  # model_construct filled in defaults: those fields were not loaded
         replace_fields_set(obj, set())
@@ -375,10 +382,15 @@ class BloopModelMetaclass(ModelMetaclass):
     ) -> type:
         depth = getattr(_building, "depth", 0)
         _building.depth = depth + 1
+        templated = template_fill.declares_template(namespace)
+        if templated:
+            template_fill.add_validators(namespace)
         try:
             cls = super().__new__(mcs, cls_name, bases, namespace, **kwargs)
         finally:
             _building.depth = depth
+        if templated:
+            template_fill.install_setattr(cls)
         if not any(isinstance(b, BloopModelMetaclass) for b in bases):
             return cls  # Base itself
         if not class_fields_complete(cls):
@@ -491,9 +503,11 @@ def _build_info(cls: type[Base]) -> ModelInfo:
         version=version_field(label, cls.model_fields, fields),
     )
     declarations = index_declarations(cls)
+    info.templates = templates_of(cls)
     if hash_key is None:
         return info  # an abstract model or mixin: no table, indexes resolve in subclasses
     info.table = table_spec(label, cls.__name__, cls.model_config, info.fields)
+    check_shapes(cls, info.table.name, info.templates)
     info.entity = entity_of(cls, by_dynamo)  # before the indexes, which project it
     for name, decl in declarations.items():
         index = index_spec(info, name, decl)

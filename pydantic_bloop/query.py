@@ -57,10 +57,12 @@ from .paging import (
     count,
     decode_token,
     key_fields,
+    key_sides,
     target_label,
 )
 from .plans import Plan
 from .plans import call as call_plan
+from .template_query import templated_key
 
 M = TypeVar("M", bound=Base)
 R = TypeVar("R")
@@ -123,7 +125,9 @@ class QueryBuilder(Generic[M]):
         (``bool`` in the signature is what pyright sees for ``Post.forum == "x"``.)"""
         if self._state.scan:
             raise InvalidQuery("a scan has no key condition; use filter() instead")
+        s = self._state
         key = _as_query_condition(condition, "key()")
+        key = templated_key(s, key, key_sides(s), target_label(s))
         check_key(self._state, key)
         return self._with(key=key)
 
