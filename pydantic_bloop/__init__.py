@@ -4,7 +4,7 @@ from .actions import UpdateAction
 from .async_engine import AsyncEngine, AsyncQuery, AsyncResults
 from .columns import Column, col
 from .conditions import Condition, ConditionArg, KeyCondition, KeyConditionArg
-from .engine import Engine, EngineConfig
+from .engine import Engine
 from .entities import Collection
 from .errors import (
     BloopError,
@@ -36,6 +36,7 @@ from .paging import Page
 from .plans import Backoff, Call, Parallel, Plan, Sleep
 from .query import Query, Results
 from .readers import AsyncStreamReader, StreamReader
+from .settings import EngineConfig
 from .streams import Change, Changes, InvalidRecords, RecordError, StreamError, parse_changes
 from .table_admin import TableDescription
 from .table_options import TableOption

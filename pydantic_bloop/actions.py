@@ -58,6 +58,10 @@ class UpdateAction:
     action: Action
     shown: str  # the call that built it, for messages: "Account.hits.add(1)"
 
+    def describe(self) -> str:
+        """The action as a user writes it (``Account.hits.add(1)``), like a condition's."""
+        return self.shown
+
     def __repr__(self) -> str:
         return self.shown
 

@@ -19,28 +19,28 @@ from collections import abc
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Self, TypeVar, Unpack, overload
 
 from .actions import UpdateAction
 from .answers import engine_call, guard
 from .conditions import ConditionArg
 from .drivers import Outcomes, run_async
-from .engine import Bindings, EngineConfig, EngineCore, TableNameTemplate, streams_endpoint
+from .engine import Bindings, EngineCore, streams_endpoint
 from .entities import Collection
 from .indexes import Index
 from .migrations import Migration
 from .migrations import Progress as OnProgress
 from .models import Base
 from .paging import Cursor, Page, Progress, QueryState, count
-from .plans import Backoff, Call, Plan, Response
+from .plans import Call, Plan, Response
 from .plans import call as call_plan
 from .query import QueryBuilder, target_state
 from .readers import AsyncStreamReader
+from .settings import EngineConfig, Settings
 from .stream_reader import OnError, Start
 from .table_admin import TableDescription, describe_table, exists
 from .table_options import TableOption
 from .transactions import Transaction
-from .writes import Persist
 
 if TYPE_CHECKING:
     from types_aiobotocore_dynamodb import DynamoDBClient as AsyncDynamoDBClient
@@ -68,23 +68,13 @@ class AsyncEngine(EngineCore):
         client: AsyncDynamoDBClient | None = None,
         *,
         streams_client: AsyncDynamoDBStreamsClient | None = None,
-        atomic: bool = False,
-        persist: Persist = "update",
-        table_name_template: TableNameTemplate = "{table_name}",
-        max_concurrency: int = 8,
-        backoff: Backoff | None = None,
+        **settings: Unpack[Settings],
     ) -> None:
         self._client = client
         self._owned: Any = None  # the client's context manager, when we created the client
         self._streams_client = streams_client
         self._owned_streams: Any = None  # the same for a streams client we created
-        self.config = EngineConfig(
-            atomic=atomic,
-            persist=persist,
-            table_name_template=table_name_template,
-            max_concurrency=max_concurrency,
-            backoff=backoff or Backoff(),
-        )
+        self.config = EngineConfig().with_settings(settings)
         self._bindings = Bindings()
         self._bind_lock = asyncio.Lock()
 
@@ -156,23 +146,9 @@ class AsyncEngine(EngineCore):
         return self._streams_client
 
     @asynccontextmanager
-    async def context(
-        self,
-        *,
-        atomic: bool | None = None,
-        persist: Persist | None = None,
-        table_name_template: TableNameTemplate | None = None,
-        max_concurrency: int | None = None,
-    ) -> AsyncGenerator[AsyncEngine]:
+    async def context(self, **changes: Unpack[Settings]) -> AsyncGenerator[AsyncEngine]:
         """An engine with some settings changed, sharing this one's client and bindings."""
-        yield self._derive(
-            {
-                "atomic": atomic,
-                "persist": persist,
-                "table_name_template": table_name_template,
-                "max_concurrency": max_concurrency,
-            }
-        )
+        yield self._derive(changes)
 
     async def bind(
         self, *models: type[Base], migrate: bool = False, skip: abc.Collection[TableOption] = ()

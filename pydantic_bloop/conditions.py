@@ -60,6 +60,23 @@ class Condition:
         """Every column the condition names (left and right operands)."""
         raise NotImplementedError
 
+    def describe(self) -> str:
+        """The condition as a user writes it (``(Post.views > 1) & Post.id.begins_with('a')``):
+        its repr, and how every error message shows it."""
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return self.describe()
+
+    def _infix(self) -> bool:
+        """Whether ``describe()`` writes an operator (``a > b``, ``a & b``), which needs
+        parentheses inside ``&``, ``|`` and ``~``."""
+        return False
+
+    def _grouped(self) -> str:
+        """``describe()`` as an operand of ``&``, ``|`` or ``~``."""
+        return f"({self.describe()})" if self._infix() else self.describe()
+
 
 class KeyCondition(Condition):
     """A condition that may also serve as a query's key condition (=, <, <=, >, >=, between,
@@ -119,8 +136,53 @@ def _operand_columns(*operands: Operand) -> Iterator[Column[Any]]:
     return (o for o in operands if not isinstance(o, dict))
 
 
+def show_operand(operand: Operand | None) -> str:
+    """An operand as a user writes it: a column's label, a stored value's Python form."""
+    if operand is None:
+        return "nothing"
+    if not isinstance(operand, dict):
+        return operand.label
+    ((kind, plain),) = operand.items()
+    if kind == "N":
+        return str(plain)  # stored numbers are decimal strings: shown unquoted
+    if kind in ("L", "M", "SS", "NS", "BS"):
+        return repr(_plain(operand))
+    return repr(plain)
+
+
+def _plain(value: AttributeValue) -> object:
+    ((kind, inner),) = value.items()
+    if kind == "N":
+        return _Number(inner)
+    if kind == "NS":
+        return {_Number(n) for n in inner}
+    if kind == "L":
+        return [_plain(v) for v in inner]
+    if kind == "M":
+        return {k: _plain(v) for k, v in inner.items()}
+    if kind in ("SS", "BS"):
+        return set(inner)
+    return None if kind == "NULL" else inner
+
+
+class _Number(str):
+    """A stored number inside a shown list, map or set: its digits, unquoted."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+def _python_op(op: str) -> str:
+    return {"=": "==", "<>": "!="}.get(op, op)
+
+
 class Comparison(KeyCondition):
     __slots__ = ("column", "op", "operand")
+
+    def _infix(self) -> bool:
+        return True
 
     def __init__(self, column: Column[Any], op: str, operand: Operand):
         self.column, self.op, self.operand = column, op, operand
@@ -132,8 +194,8 @@ class Comparison(KeyCondition):
         yield self.column
         yield from _operand_columns(self.operand)
 
-    def __repr__(self) -> str:
-        return f"({self.column.label} {self.op} {self.operand!r})"
+    def describe(self) -> str:
+        return f"{self.column.label} {_python_op(self.op)} {show_operand(self.operand)}"
 
 
 class Between(KeyCondition):
@@ -156,8 +218,9 @@ class Between(KeyCondition):
         yield self.column
         yield from _operand_columns(self.low, self.high)
 
-    def __repr__(self) -> str:
-        return f"({self.column.label} between {self.low!r} and {self.high!r})"
+    def describe(self) -> str:
+        low, high = show_operand(self.low), show_operand(self.high)
+        return f"{self.column.label}.between({low}, {high})"
 
 
 class BeginsWith(KeyCondition):
@@ -173,8 +236,8 @@ class BeginsWith(KeyCondition):
         yield self.column
         yield from _operand_columns(self.prefix)
 
-    def __repr__(self) -> str:
-        return f"begins_with({self.column.label}, {self.prefix!r})"
+    def describe(self) -> str:
+        return f"{self.column.label}.begins_with({show_operand(self.prefix)})"
 
 
 class Contains(Condition):
@@ -190,8 +253,8 @@ class Contains(Condition):
         yield self.column
         yield from _operand_columns(self.operand)
 
-    def __repr__(self) -> str:
-        return f"contains({self.column.label}, {self.operand!r})"
+    def describe(self) -> str:
+        return f"{self.column.label}.contains({show_operand(self.operand)})"
 
 
 class In(Condition):
@@ -208,8 +271,8 @@ class In(Condition):
         yield self.column
         yield from _operand_columns(*self.values)
 
-    def __repr__(self) -> str:
-        return f"({self.column.label} in {list(self.values)!r})"
+    def describe(self) -> str:
+        return f"{self.column.label}.in_({', '.join(map(show_operand, self.values))})"
 
 
 class Exists(KeyCondition):
@@ -228,8 +291,8 @@ class Exists(KeyCondition):
     def columns(self) -> Iterator[Column[Any]]:
         yield self.column
 
-    def __repr__(self) -> str:
-        return f"{'exists' if self.exists else 'not_exists'}({self.column.label})"
+    def describe(self) -> str:
+        return f"{self.column.label}.{'is_not' if self.exists else 'is_'}(None)"
 
 
 class PathEquals(Condition):
@@ -255,6 +318,16 @@ class PathEquals(Condition):
 
     def columns(self) -> Iterator[Column[Any]]:
         return iter(())
+
+    def describe(self) -> str:
+        # no column: the stored path (atomic mode compares what the object last saw)
+        path = "".join(f"[{s}]" if isinstance(s, int) else f".{s}" for s in self.path)[1:]
+        if self.value is None:
+            return f"{path}.is_(None)"
+        return f"{path} == {show_operand(self.value)}"
+
+    def _infix(self) -> bool:
+        return self.value is not None
 
 
 _MAX_LEAVES = 32
@@ -284,6 +357,9 @@ def _equal_parts(r: Renderer, path: Path, value: AttributeValue) -> Iterator[str
 class And(KeyCondition):
     __slots__ = ("parts",)
 
+    def _infix(self) -> bool:
+        return True
+
     def __init__(self, parts: tuple[Condition, ...]):
         self.parts = parts
 
@@ -294,12 +370,15 @@ class And(KeyCondition):
         for p in self.parts:
             yield from p.columns()
 
-    def __repr__(self) -> str:
-        return " & ".join(map(repr, self.parts))
+    def describe(self) -> str:
+        return " & ".join(p._grouped() for p in self.parts)
 
 
 class Or(Condition):
     __slots__ = ("parts",)
+
+    def _infix(self) -> bool:
+        return True
 
     def __init__(self, parts: tuple[Condition, ...]):
         self.parts = parts
@@ -311,8 +390,8 @@ class Or(Condition):
         for p in self.parts:
             yield from p.columns()
 
-    def __repr__(self) -> str:
-        return " | ".join(map(repr, self.parts))
+    def describe(self) -> str:
+        return " | ".join(p._grouped() for p in self.parts)
 
 
 class Not(Condition):
@@ -327,8 +406,8 @@ class Not(Condition):
     def columns(self) -> Iterator[Column[Any]]:
         return self.part.columns()
 
-    def __repr__(self) -> str:
-        return f"~{self.part!r}"
+    def describe(self) -> str:
+        return f"~{self.part._grouped()}"
 
 
 def _group(r: Renderer, part: Condition) -> str:

@@ -12,11 +12,10 @@ import copy
 import threading
 import time
 from collections import abc
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Generator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Self, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Self, TypeVar, Unpack, overload
 from urllib.parse import urlsplit
 from uuid import uuid4
 
@@ -30,14 +29,16 @@ from .errors import InvalidModel, UnboundModel
 from .indexes import Index
 from .migrations import Migration, Progress, TableMigration
 from .models import Base, ModelInfo, model_info
-from .plans import Backoff, Call, Plan, Response
+from .plans import Call, Plan, Response
 from .query import Query, target_state
 from .readers import StreamReader
+from .settings import EngineConfig as EngineConfig
+from .settings import Settings
 from .stream_reader import OnError, Start
 from .table_admin import TableDescription
-from .table_options import TableOption, final_table_name
+from .table_options import TableOption
 from .transactions import Transaction
-from .writes import Persist, WriteOptions
+from .writes import WriteOptions
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -45,36 +46,6 @@ if TYPE_CHECKING:
 
 M = TypeVar("M", bound=Base)
 R = TypeVar("R")
-# "prod-{table_name}", or a function of the model's table name
-TableNameTemplate = str | Callable[[str], str]
-
-
-@dataclass(frozen=True, slots=True)
-class EngineConfig:
-    """Settings an engine applies to every operation; ``engine.context(...)`` overrides them."""
-
-    atomic: bool = False
-    persist: Persist = "update"
-    table_name_template: TableNameTemplate = "{table_name}"
-    max_concurrency: int = 8
-    backoff: Backoff = field(default_factory=Backoff)
-
-    def __post_init__(self) -> None:
-        if self.persist not in ("update", "overwrite"):
-            raise ValueError(f"persist must be 'update' or 'overwrite', not {self.persist!r}")
-        if (
-            isinstance(self.table_name_template, str)
-            and "{table_name}" not in self.table_name_template
-        ):
-            raise ValueError(
-                f"table_name_template {self.table_name_template!r} must contain {{table_name}}"
-            )
-        if self.max_concurrency < 1:
-            raise ValueError("max_concurrency must be at least 1")
-
-    def table_name_for(self, name: str) -> str:
-        """The final name of the table a model calls ``name``."""
-        return final_table_name(self.table_name_template, name)
 
 
 class Bindings:
@@ -138,10 +109,10 @@ class EngineCore:
     config: EngineConfig
     _bindings: Bindings
 
-    def _derive(self, changes: dict[str, Any]) -> Self:
+    def _derive(self, changes: Settings) -> Self:
         """A copy with some settings changed, sharing client, bindings and transport state."""
         clone = copy.copy(self)
-        clone.config = replace(self.config, **{k: v for k, v in changes.items() if v is not None})
+        clone.config = self.config.with_settings(changes)
         if clone.config.table_name_template != self.config.table_name_template:
             clone._bindings = Bindings()  # other names, other tables: bind them anew
         return clone
@@ -265,22 +236,12 @@ class Engine(EngineCore):
         client: DynamoDBClient | None = None,
         *,
         streams_client: DynamoDBStreamsClient | None = None,
-        atomic: bool = False,
-        persist: Persist = "update",
-        table_name_template: TableNameTemplate = "{table_name}",
-        max_concurrency: int = 8,
-        backoff: Backoff | None = None,
+        **settings: Unpack[Settings],
     ) -> None:
         self.client: DynamoDBClient = client if client is not None else default_client()
         self._streams_client = streams_client
         self._owns_streams = False
-        self.config = EngineConfig(
-            atomic=atomic,
-            persist=persist,
-            table_name_template=table_name_template,
-            max_concurrency=max_concurrency,
-            backoff=backoff or Backoff(),
-        )
+        self.config = EngineConfig().with_settings(settings)
         self._bindings = Bindings()
         # one bind at a time (threads share the engine and its contexts share the lock)
         self._bind_lock = threading.RLock()
@@ -291,24 +252,10 @@ class Engine(EngineCore):
         return f"<Engine atomic={c.atomic} persist={c.persist!r} tables={c.table_name_template!r}>"
 
     @contextmanager
-    def context(
-        self,
-        *,
-        atomic: bool | None = None,
-        persist: Persist | None = None,
-        table_name_template: TableNameTemplate | None = None,
-        max_concurrency: int | None = None,
-    ) -> Generator[Engine]:
+    def context(self, **changes: Unpack[Settings]) -> Generator[Engine]:
         """An engine with some settings changed, sharing this one's client and bindings; this
         engine is untouched (also when the block raises)."""
-        yield self._derive(
-            {
-                "atomic": atomic,
-                "persist": persist,
-                "table_name_template": table_name_template,
-                "max_concurrency": max_concurrency,
-            }
-        )
+        yield self._derive(changes)
 
     def bind(
         self, *models: type[Base], migrate: bool = False, skip: abc.Collection[TableOption] = ()

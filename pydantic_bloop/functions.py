@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias, cast, get_args
 
-from .conditions import Condition, Renderer
+from .conditions import Condition, Renderer, show_operand
 from .errors import InvalidCondition
 from .types import AttributeValue
 
@@ -108,6 +108,10 @@ def _text(r: Renderer, operand: SizeOperand) -> str:
     return r.path(operand.path)
 
 
+def _shown(operand: SizeOperand) -> str:
+    return operand.label if isinstance(operand, Size) else show_operand(operand)
+
+
 def _columns(*operands: SizeOperand) -> Iterator[Column[Any]]:
     for operand in operands:
         if isinstance(operand, Size):
@@ -128,8 +132,12 @@ class SizeComparison(Condition):
     def columns(self) -> Iterator[Column[Any]]:
         return _columns(self.size, self.operand)
 
-    def __repr__(self) -> str:
-        return f"({self.size.label} {self.op} {self.operand!r})"
+    def describe(self) -> str:
+        op = {"=": "==", "<>": "!="}.get(self.op, self.op)
+        return f"{self.size.label} {op} {_shown(self.operand)}"
+
+    def _infix(self) -> bool:
+        return True
 
 
 class SizeBetween(Condition):
@@ -145,8 +153,8 @@ class SizeBetween(Condition):
     def columns(self) -> Iterator[Column[Any]]:
         return _columns(self.size, self.low, self.high)
 
-    def __repr__(self) -> str:
-        return f"({self.size.label} between {self.low!r} and {self.high!r})"
+    def describe(self) -> str:
+        return f"{self.size.label}.between({_shown(self.low)}, {_shown(self.high)})"
 
 
 class AttributeType(Condition):
@@ -163,5 +171,5 @@ class AttributeType(Condition):
     def columns(self) -> Iterator[Column[Any]]:
         yield self.column
 
-    def __repr__(self) -> str:
-        return f"attribute_type({self.column.label}, {self.kind!r})"
+    def describe(self) -> str:
+        return f"{self.column.label}.attribute_type({self.kind!r})"

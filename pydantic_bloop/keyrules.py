@@ -12,20 +12,9 @@ from __future__ import annotations
 from typing import cast
 
 from .columns import Column
-from .conditions import (
-    And,
-    BeginsWith,
-    Between,
-    Comparison,
-    Condition,
-    Contains,
-    Exists,
-    In,
-    Not,
-    Or,
-)
+from .conditions import And, BeginsWith, Between, Comparison, Condition
 from .errors import InvalidQuery
-from .paging import QueryState, key_sides, show_value, target_label
+from .paging import QueryState, key_sides, target_label
 
 _RANGE_OPS = frozenset({"=", "<", "<=", ">", ">="})
 
@@ -56,17 +45,17 @@ def check_key(state: QueryState, condition: Condition) -> None:
         column = getattr(part, "column", None)
         if not isinstance(column, Column) or len(column.path) != 1:
             raise InvalidQuery(
-                f"key(): {show(part)} is not a key condition on {where}; key() takes "
+                f"key(): {part.describe()} is not a key condition on {where}; key() takes "
                 "hash_key == value, optionally & one range key condition"
             )
         if isinstance(part, Comparison) and isinstance(part.operand, Column):
-            raise InvalidQuery(f"key(): {show(part)} compares two attributes; use a value")
+            raise InvalidQuery(f"key(): {part.describe()} compares two attributes; use a value")
         name = column.field
         if name in hash_names:
             if not (isinstance(part, Comparison) and part.op == "=") or name in given_hash:
                 raise InvalidQuery(
                     f"key(): the hash key {name} of {where} takes exactly one == "
-                    f"condition, got {show(part)}; move other conditions to filter() or scan"
+                    f"condition, got {part.describe()}; move other conditions to filter() or scan"
                 )
             given_hash.add(name)
         elif name in range_names:
@@ -74,7 +63,7 @@ def check_key(state: QueryState, condition: Condition) -> None:
                 part, Between | BeginsWith
             )
             if not valid or name in given_range:
-                why = "a second condition" if valid else show(part)
+                why = "a second condition" if valid else part.describe()
                 raise InvalidQuery(
                     f"key(): the range key {name} of {where} takes one condition of "
                     f"== < <= > >= between begins_with, got {why}; use between() for a range, "
@@ -107,31 +96,6 @@ def _check_range_order(where: str, names: list[str], given: dict[str, Condition]
             )
         if i < last and not (isinstance(part, Comparison) and part.op == "="):
             raise InvalidQuery(
-                f"key(): {show(part)} is a range condition, so it must be on the last range key "
-                f"attribute given, but {names[last]} follows it; use == on {name}"
+                f"key(): {part.describe()} is a range condition, so it must be on the last range "
+                f"key attribute given, but {names[last]} follows it; use == on {name}"
             )
-
-
-def show(condition: Condition) -> str:
-    """A condition as the user wrote it (``Post.id != 'x'``), for error messages."""
-    value = show_value
-    c = condition
-    if isinstance(c, Comparison):
-        op = {"=": "==", "<>": "!="}.get(c.op, c.op)
-        return f"{c.column.label} {op} {value(c.operand)}"
-    if isinstance(c, Between):
-        return f"{c.column.label}.between({value(c.low)}, {value(c.high)})"
-    if isinstance(c, BeginsWith):
-        return f"{c.column.label}.begins_with({value(c.prefix)})"
-    if isinstance(c, Contains):
-        return f"{c.column.label}.contains({value(c.operand)})"
-    if isinstance(c, In):
-        return f"{c.column.label}.in_({', '.join(map(value, c.values))})"
-    if isinstance(c, Exists):
-        return f"{c.column.label}.{'is_not' if c.exists else 'is_'}(None)"
-    if isinstance(c, And | Or):
-        joined = (" & " if isinstance(c, And) else " | ").join(show(p) for p in c.parts)
-        return f"({joined})"
-    if isinstance(c, Not):
-        return f"~{show(c.part)}"
-    return repr(c)

@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Final, Generic, TypeVar, cast
 
 from .columns import Column
-from .conditions import And, Comparison, Condition, Renderer, and_all
+from .conditions import And, Comparison, Condition, Renderer, and_all, show_operand
 from .entities import readers
 from .errors import InvalidQuery
 from .indexes import IndexSpec
@@ -312,12 +312,6 @@ def target_label(state: QueryState) -> str:
     return f"{state.info.label}.{state.index.name}" if state.index else state.info.label
 
 
-def show_value(v: AttributeValue | Column[Any] | None) -> str:
-    if v is None:
-        return "nothing"
-    return v.label if isinstance(v, Column) else repr(next(iter(v.values())))
-
-
 def check_runnable(state: QueryState) -> None:
     if state.consistent and state.index is not None and state.index.kind == "global":
         raise InvalidQuery(
@@ -341,8 +335,8 @@ def check_runnable(state: QueryState) -> None:
                 if not isinstance(part.operand, Column) and not same(resumed, part.operand):
                     raise InvalidQuery(
                         f"resume(): the token is from a query of {hash_key.name} == "
-                        f"{show_value(resumed)}, not of {part.column.label} == "
-                        f"{show_value(part.operand)}"
+                        f"{show_operand(resumed)}, not of {part.column.label} == "
+                        f"{show_operand(part.operand)}"
                     )
 
 

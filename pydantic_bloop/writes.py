@@ -21,7 +21,6 @@ built, so a batch fails before its first request.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -142,8 +141,8 @@ class Write:
         return {_TRANSACT[self.kind]: self._params()}
 
     def shown_condition(self) -> str | None:
-        """The full condition with its values filled in (`stock >= 1`), for messages."""
-        return _readable(self._params()) if self.condition is not None else None
+        """The full condition as a user writes it (`Item.stock >= 1`), for messages."""
+        return self.condition.describe() if self.condition is not None else None
 
     def size(self) -> int:
         """About how many bytes of items this write sends (its item, or its key and values),
@@ -356,27 +355,6 @@ def _value_size(value: AttributeValue) -> int:
     if kind == "M":
         return 3 + sum(1 + len(k.encode()) + _value_size(v) for k, v in inner.items())
     return 1  # BOOL, NULL
-
-
-_PLACEHOLDER = re.compile(r"[#:][nv]\d+")
-
-
-def _readable(params: dict[str, Any]) -> str:
-    """The condition of a request with its placeholders filled in, for error messages."""
-    names: dict[str, str] = params.get("ExpressionAttributeNames", {})
-    values: dict[str, AttributeValue] = params.get("ExpressionAttributeValues", {})
-
-    def fill(match: re.Match[str]) -> str:
-        token = match[0]
-        if token in names:
-            return names[token]
-        if token in values:
-            ((kind, plain),) = values[token].items()
-            return str(plain) if kind == "N" else repr(plain)
-        return token
-
-    expression: str = params.get("ConditionExpression", "")
-    return _PLACEHOLDER.sub(fill, expression)
 
 
 def describe_objects(objs: Sequence[Base], most: int = 10) -> str:

@@ -595,7 +595,7 @@ def test_a_failed_condition_carries_the_object_and_the_stored_item(
         engine.save(post, condition=col(Post.views) > 1)
     assert isinstance(raised.value, BloopError)
     assert str(raised.value) == (
-        f"Post(forum='dynamo', id=UUID('{post.id}')): the condition failed: views > 1"
+        f"Post(forum='dynamo', id=UUID('{post.id}')): the condition failed: Post.views > 1"
     )
     assert raised.value.obj is post
     assert raised.value.item == returned_item(backend, before)

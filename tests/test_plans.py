@@ -274,7 +274,7 @@ def test_a_failed_condition_becomes_a_constraint_violation_with_the_item_and_cau
     with pytest.raises(ConstraintViolation) as raised:
         Script(error).run(operations.save([doc], table_of, UPDATE, col(Doc.views) == 1))
     violation = raised.value
-    assert str(violation) == "Doc(id='d1'): the condition failed: views = 1"
+    assert str(violation) == "Doc(id='d1'): the condition failed: Doc.views == 1"
     assert violation.obj is doc and violation.item == item("d1", views=7)
     assert violation.__cause__ is error
 
