@@ -100,7 +100,10 @@ def test_a_failed_stock_condition_writes_nothing_and_names_the_product(
     assert reasons[1].item == {"sku": {"S": "p1"}, "stock": {"N": "0"}, "price": {"N": "10"}}
     message = str(caught.value)
     assert "1 of 4 items failed" in message
-    assert "update Product(sku='p1'): ConditionalCheckFailed (condition: stock >= 1)" in message
+    assert (
+        "update Product(sku='p1'): ConditionalCheckFailed (condition: Product.stock >= 1)"
+        in message
+    )
     # nothing was written, and no object claims it was
     assert stored(engine, Order, customer="ann", id=1) is None
     assert engine.get(Product, consistent=True, sku="p1").stock == 0
@@ -117,8 +120,9 @@ def test_a_failed_check_cancels_the_transaction(engine: Engine, shop: Shop) -> N
         place_order(engine, shop, Order(customer="ann", id=1, sku="p1"))
 
     assert [r.code for r in caught.value.reasons] == [None, None, None, "ConditionalCheckFailed"]
-    assert "check Customer(name='ann'): ConditionalCheckFailed (condition: active = True)" in str(
-        caught.value
+    assert (
+        "check Customer(name='ann'): ConditionalCheckFailed (condition: Customer.active == True)"
+        in str(caught.value)
     )
     assert engine.get(Product, consistent=True, sku="p1").stock == 3
 
