@@ -167,6 +167,11 @@ class ModelInfo:
             return spec.codec.dump(value)
         except (TypeError, ValueError) as exc:
             raise InvalidValue(f"{self.label}.{spec.name} = {value!r}: {exc}") from None
+        except RecursionError:  # far deeper than DynamoDB's 32 levels (or a cycle)
+            raise InvalidValue(
+                f"{self.label}.{spec.name}: the value nests lists and maps deeper than "
+                "DynamoDB's 32 levels"
+            ) from None
 
     def key_of(self, obj: Base) -> dict[str, AttributeValue]:
         """The primary key of ``obj`` as DynamoDB wants it in ``Key``."""
@@ -231,7 +236,7 @@ class ModelInfo:
                 dumped = dump(values[name])
                 if dumped is not None:
                     item[dynamo_name] = dumped
-        except (KeyError, TypeError, ValueError):
+        except (KeyError, TypeError, ValueError, RecursionError):
             item = self._dump_item_checked(obj)  # the slow loop names the field at fault
         if self.entity is not None:
             item[self.entity.attribute] = self.entity.value

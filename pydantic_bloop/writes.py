@@ -27,7 +27,8 @@ from typing import Any, Literal
 
 from . import versions
 from .conditions import Condition, Renderer, and_all
-from .errors import ConstraintViolation, InvalidCondition, InvalidValue
+from .errors import ConstraintViolation, InvalidCondition
+from .limits import attrs_size, check_write
 from .models import Base, ModelInfo, model_info
 from .plans import Backoff, Call, Response, error_code
 from .tracking import (
@@ -44,7 +45,6 @@ from .types import AttributeValue
 from .updates import Update
 
 __all__ = [
-    "MAX_ITEM_BYTES",
     "KeyId",
     "Persist",
     "TableOf",
@@ -65,7 +65,6 @@ WriteKind = Literal["put", "update", "delete", "check"]
 TableOf = Callable[[type[Base]], str]
 KeyId = tuple[str, Hashable]  # a table and the canonical form of a key in it
 
-MAX_ITEM_BYTES = 400 * 1024
 
 _OPERATIONS = {"put": "put_item", "update": "update_item", "delete": "delete_item"}
 _TRANSACT = {"put": "Put", "update": "Update", "delete": "Delete", "check": "ConditionCheck"}
@@ -150,7 +149,7 @@ class Write:
         params = self._params()
         attrs: dict[str, AttributeValue] = dict(params.get("Item") or params["Key"])
         attrs.update(params.get("ExpressionAttributeValues") or {})
-        return _attrs_size(attrs)
+        return attrs_size(attrs)
 
     def applied(self, response: Response | None = None) -> None:
         """DynamoDB applied this write: the object now has seen what is stored. `response` is
@@ -325,36 +324,8 @@ def check_columns(info: ModelInfo, obj: Base, condition: Condition) -> None:
 
 
 def _check_size(obj: Base, item: dict[str, AttributeValue]) -> None:
-    size = _attrs_size(item)
-    if size > MAX_ITEM_BYTES:
-        raise InvalidValue(
-            f"{describe_object(obj)} is about {size:,} bytes; DynamoDB stores items of at most "
-            f"400 KB ({MAX_ITEM_BYTES:,} bytes)"
-        )
-
-
-def _attrs_size(attrs: dict[str, AttributeValue]) -> int:
-    return sum(len(name.encode()) + _value_size(value) for name, value in attrs.items())
-
-
-def _value_size(value: AttributeValue) -> int:
-    """DynamoDB's size of an attribute value (numbers approximately: 1 byte per 2 digits)."""
-    ((kind, inner),) = value.items()
-    if kind == "S":
-        return len(inner.encode())
-    if kind == "B":
-        return len(inner)
-    if kind == "N":
-        return len(inner) // 2 + 2
-    if kind in ("SS", "BS"):
-        return sum(len(v.encode()) if isinstance(v, str) else len(v) for v in inner)
-    if kind == "NS":
-        return sum(len(v) // 2 + 2 for v in inner)
-    if kind == "L":
-        return 3 + sum(1 + _value_size(v) for v in inner)
-    if kind == "M":
-        return 3 + sum(1 + len(k.encode()) + _value_size(v) for k, v in inner.items())
-    return 1  # BOOL, NULL
+    """What DynamoDB would refuse, and values the model could not read back (see limits.py)."""
+    check_write(model_info(type(obj)), obj, item)
 
 
 def describe_objects(objs: Sequence[Base], most: int = 10) -> str:

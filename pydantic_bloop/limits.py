@@ -1,0 +1,192 @@
+"""What DynamoDB would refuse or corrupt, and what the model could not read back, checked before
+a write is sent (internal module).
+
+One walk over the attributes a write stores finds: items over 400 KB, nesting deeper than 32
+levels, key values that are empty or too long (2,048 bytes for a partition key, 1,024 for a sort
+key, the same for index keys), empty or oversized map keys, strings that are not valid Unicode
+(a lone surrogate cannot be encoded), and values the model's own constraints refuse (assigned
+without validation: stored, they would fail every later read). Each is an ``InvalidValue``
+naming the model, the field and the value; nothing is sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from pydantic import TypeAdapter, ValidationError
+
+from .errors import InvalidValue
+from .types import AttributeValue
+
+if TYPE_CHECKING:
+    from .models import Base, FieldSpec, ModelInfo
+
+MAX_ITEM_BYTES = 400 * 1024
+MAX_DEPTH = 32
+MAX_HASH_KEY_BYTES = 2048
+MAX_RANGE_KEY_BYTES = 1024
+MAX_NAME_BYTES = 65535
+
+
+class _Bad(Exception):
+    """A problem found inside a value (the caller adds model and field)."""
+
+
+def check_write(info: ModelInfo, obj: Base, item: Mapping[str, AttributeValue]) -> None:
+    """Check the attributes ``item`` a write of ``obj`` stores (see the module docstring)."""
+    size = 0
+    key_limits = _key_limits(info)
+    for name, value in item.items():
+        spec = info.by_dynamo.get(name)
+        label = f"{info.label}.{spec.name}" if spec is not None else f"{info.label}[{name!r}]"
+        try:
+            size += _bytes(name) + _size(value, 1)
+            limit = key_limits.get(name)
+            if limit is not None:
+                _check_key_value(value, limit)
+        except _Bad as bad:
+            raise InvalidValue(f"{label}: {bad}") from None
+        if spec is not None:
+            _check_readable(info, spec, obj)
+    if size > MAX_ITEM_BYTES:
+        keys = ", ".join(f"{k.name}={obj.__dict__.get(k.name)!r}" for k in info.keys)
+        raise InvalidValue(
+            f"{info.label}({keys}) is about {size:,} bytes; DynamoDB stores items of at most "
+            f"400 KB ({MAX_ITEM_BYTES:,} bytes)"
+        )
+
+
+def attrs_size(attrs: Mapping[str, AttributeValue]) -> int:
+    """About how many bytes DynamoDB counts for these attributes (names and values)."""
+    try:
+        return sum(_bytes(name) + _size(value, 1) for name, value in attrs.items())
+    except _Bad as bad:
+        raise InvalidValue(str(bad)) from None
+
+
+def check_key(info: ModelInfo, key: Mapping[str, AttributeValue]) -> None:
+    """Check a key before a read or delete sends it."""
+    limits = _key_limits(info)
+    for name, value in key.items():
+        spec = info.by_dynamo.get(name)
+        label = f"{info.label}.{spec.name if spec is not None else name}"
+        try:
+            _size(value, 1)
+            _check_key_value(value, limits.get(name, MAX_HASH_KEY_BYTES))
+        except _Bad as bad:
+            raise InvalidValue(f"{label}: {bad}") from None
+
+
+def _key_limits(info: ModelInfo) -> dict[str, int]:
+    """The byte limit of each attribute that is a table or index key, by stored name."""
+    limits: dict[str, int] = {}
+    ranges = [info.range_key] + [i.range_key for i in info.indexes.values()]
+    hashes = [info.hash_key] + [i.hash_key for i in info.indexes.values()]
+    for spec in ranges:
+        if spec is not None:
+            limits[spec.dynamo_name] = MAX_RANGE_KEY_BYTES
+    for spec in hashes:
+        if spec is not None:
+            limits[spec.dynamo_name] = MAX_HASH_KEY_BYTES
+    return limits
+
+
+def _check_key_value(value: AttributeValue, limit: int) -> None:
+    ((kind, inner),) = value.items()
+    if kind == "S":
+        n = _bytes(inner)
+    elif kind == "B":
+        n = len(inner)
+    else:
+        return
+    if n == 0:
+        raise _Bad("a key attribute (of the table or an index) cannot be empty")
+    if n > limit:
+        raise _Bad(f"a key value of {n:,} bytes is over DynamoDB's limit of {limit:,} bytes")
+
+
+def _bytes(text: str) -> int:
+    try:
+        return len(text.encode())
+    except UnicodeEncodeError as error:
+        bad = text[error.start : error.end]
+        raise _Bad(
+            f"{_show(text)} holds {bad!r}, a lone surrogate, which is not valid Unicode "
+            "and cannot be stored"
+        ) from None
+
+
+def _size(value: AttributeValue, depth: int) -> int:
+    """DynamoDB's size of an attribute value (numbers approximately: 1 byte per 2 digits),
+    checking strings, map keys and nesting on the way."""
+    ((kind, inner),) = value.items()
+    if kind == "S":
+        return _bytes(inner)
+    if kind == "B":
+        return len(inner)
+    if kind == "N":
+        return len(inner) // 2 + 2
+    if kind in ("SS", "BS"):
+        return sum(_bytes(v) if isinstance(v, str) else len(v) for v in inner)
+    if kind == "NS":
+        return sum(len(v) // 2 + 2 for v in inner)
+    if kind in ("L", "M"):
+        if depth >= MAX_DEPTH:
+            raise _Bad(f"the value nests lists and maps deeper than DynamoDB's {MAX_DEPTH} levels")
+        if kind == "L":
+            return 3 + sum(1 + _size(v, depth + 1) for v in inner)
+        total = 3
+        for k, v in inner.items():
+            n = _bytes(k)
+            if n == 0:
+                raise _Bad("a map key cannot be empty")
+            if n > MAX_NAME_BYTES:
+                raise _Bad(f"a map key of {n:,} bytes is over DynamoDB's limit of 64 KB")
+            total += 1 + n + _size(v, depth + 1)
+        return total
+    return 1  # BOOL, NULL
+
+
+def _check_readable(info: ModelInfo, spec: FieldSpec, obj: Base) -> None:
+    """The field's value satisfies the field's own type and constraints (``Field(ge=0)``...):
+    what reading the item back will check."""
+    adapter = _adapters(info).get(spec.name)
+    if adapter is None:
+        return
+    value = obj.__dict__.get(spec.name)
+    try:
+        adapter.validate_python(value)
+    except ValidationError as error:
+        message = error.errors(include_url=False)[0]["msg"]
+        raise InvalidValue(
+            f"{info.label}.{spec.name} = {_show(value)}: {message}; the item could not be "
+            "read back, so it is not saved"
+        ) from None
+
+
+_ADAPTERS: dict[type[Any], dict[str, TypeAdapter[Any]]] = {}
+
+
+def _adapters(info: ModelInfo) -> dict[str, TypeAdapter[Any]]:
+    """A validator of each constrained field of ``info``'s model (fields without constraints
+    need none: a value that dumps reads back)."""
+    found = _ADAPTERS.get(info.model)
+    if found is None:
+        found = {}
+        for name, field in info.model.model_fields.items():
+            if field.metadata:
+                found[name] = TypeAdapter(_annotated(field.annotation, field.metadata))
+        _ADAPTERS[info.model] = found
+    return found
+
+
+def _annotated(annotation: Any, metadata: list[Any]) -> Any:
+    from typing import Annotated
+
+    return Annotated[(annotation, *metadata)]  # pyright: ignore[reportInvalidTypeArguments]
+
+
+def _show(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:50]}…{text[-2:]}"
