@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 from .entities import discriminator_field
 from .errors import InvalidModel
 from .indexes import IndexDeclaration, IndexSpec
+from .limits import check_attribute_name
 from .table_options import index_options
 from .types import MISSING
 
@@ -33,6 +34,7 @@ def check_key_field(label: str, spec: FieldSpec, what: str, *, optional: bool = 
             f"{label}.{spec.name} is a {what} but is stored as {spec.codec.dynamo_type or 'mixed'}"
             "; keys must be strings, numbers or binary (S, N or B)"
         )
+    check_attribute_name(f"{label}.{spec.name}", spec.dynamo_name, key=True)
     if not optional and spec.codec.load_absent() is not MISSING:
         raise InvalidModel(f"{label}.{spec.name} is a {what} and cannot be optional")
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from .errors import InvalidValue
+from .errors import InvalidModel, InvalidValue
 from .types import AttributeValue
 
 if TYPE_CHECKING:
@@ -27,6 +27,7 @@ MAX_DEPTH = 32
 MAX_HASH_KEY_BYTES = 2048
 MAX_RANGE_KEY_BYTES = 1024
 MAX_NAME_BYTES = 65535
+MAX_KEY_NAME_BYTES = 255
 
 
 class _Bad(Exception):
@@ -65,17 +66,28 @@ def attrs_size(attrs: Mapping[str, AttributeValue]) -> int:
         raise InvalidValue(str(bad)) from None
 
 
-def check_key(info: ModelInfo, key: Mapping[str, AttributeValue]) -> None:
-    """Check a key before a read or delete sends it."""
-    limits = _key_limits(info)
-    for name, value in key.items():
-        spec = info.by_dynamo.get(name)
-        label = f"{info.label}.{spec.name if spec is not None else name}"
-        try:
-            _size(value, 1)
-            _check_key_value(value, limits.get(name, MAX_HASH_KEY_BYTES))
-        except _Bad as bad:
-            raise InvalidValue(f"{label}: {bad}") from None
+def check_key_value(label: str, value: AttributeValue, role: str | None) -> None:
+    """A table key value is not empty, nor over 2,048 bytes (hash) or 1,024 bytes (range)."""
+    limit = MAX_RANGE_KEY_BYTES if role == "range" else MAX_HASH_KEY_BYTES
+    try:
+        _check_key_value(value, limit)
+    except _Bad as bad:
+        raise InvalidValue(f"{label}: {bad}") from None
+
+
+def check_attribute_name(label: str, name: str, *, key: bool) -> None:
+    """``InvalidModel`` for a stored name DynamoDB refuses: empty, over 64 KB, or (a table or
+    index key attribute) over 255 bytes."""
+    try:
+        size = _bytes(name)
+    except _Bad as bad:
+        raise InvalidModel(f"{label}: the attribute name {bad}") from None
+    limit = MAX_KEY_NAME_BYTES if key else MAX_NAME_BYTES
+    if not 0 < size <= limit:
+        what = "key attribute names" if key else "attribute names"
+        raise InvalidModel(
+            f"{label}: DynamoDB {what} are 1 to {limit:,} bytes long, not {size:,} ({shown(name)})"
+        )
 
 
 def _key_limits(info: ModelInfo) -> dict[str, int]:
@@ -101,7 +113,7 @@ def _check_key_value(value: AttributeValue, limit: int) -> None:
     else:
         return
     if n == 0:
-        raise _Bad("a key attribute (of the table or an index) cannot be empty")
+        raise _Bad("a key attribute cannot be empty")
     if n > limit:
         raise _Bad(f"a key value of {n:,} bytes is over DynamoDB's limit of {limit:,} bytes")
 
@@ -112,7 +124,7 @@ def _bytes(text: str) -> int:
     except UnicodeEncodeError as error:
         bad = text[error.start : error.end]
         raise _Bad(
-            f"{_show(text)} holds {bad!r}, a lone surrogate, which is not valid Unicode "
+            f"{shown(text)} holds {bad!r}, a lone surrogate, which is not valid Unicode "
             "and cannot be stored"
         ) from None
 
@@ -160,7 +172,7 @@ def _check_readable(info: ModelInfo, spec: FieldSpec, obj: Base) -> None:
     except ValidationError as error:
         message = error.errors(include_url=False)[0]["msg"]
         raise InvalidValue(
-            f"{info.label}.{spec.name} = {_show(value)}: {message}; the item could not be "
+            f"{info.label}.{spec.name} = {shown(value)}: {message}; the item could not be "
             "read back, so it is not saved"
         ) from None
 
@@ -187,6 +199,7 @@ def _annotated(annotation: Any, metadata: list[Any]) -> Any:
     return Annotated[(annotation, *metadata)]  # pyright: ignore[reportInvalidTypeArguments]
 
 
-def _show(value: object) -> str:
+def shown(value: object) -> str:
+    """``repr(value)``, cut short for a message."""
     text = repr(value)
     return text if len(text) <= 60 else f"{text[:50]}…{text[-2:]}"

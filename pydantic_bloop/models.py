@@ -56,6 +56,7 @@ from .field_spec import FieldSpec
 from .immutable import immutable
 from .indexes import Index, IndexDeclaration, IndexSpec
 from .indexing import check_key_field, index_declarations, index_spec
+from .limits import check_attribute_name, check_key_value, shown
 from .mapper_state import (
     SNAPSHOT_SLOT,
     attach_info,
@@ -221,10 +222,9 @@ class ModelInfo:
 
     def _dump_key(self, spec: FieldSpec, value: object) -> AttributeValue:
         dumped = self.dump_field(spec, value)
-        if dumped is None or dumped.get("S") == "" or dumped.get("B") == b"":
-            raise InvalidValue(
-                f"{self.label}.{spec.name} = {value!r}: a key attribute cannot be empty"
-            )
+        if dumped is None:
+            raise InvalidValue(f"{self.label}.{spec.name} = None: a key attribute needs a value")
+        check_key_value(f"{self.label}.{spec.name} = {shown(value)}", dumped, spec.role)
         return dumped
 
     def dump_item(self, obj: Base) -> dict[str, AttributeValue]:
@@ -532,6 +532,7 @@ def _field_spec(label: str, name: str, fi: FieldInfo) -> FieldSpec:
             if marker.name == NOTHING_ATTRIBUTE:
                 raise InvalidModel(f"{label}.{name}: {NOTHING_ATTRIBUTE!r} is reserved")
             dynamo_name = marker.name
+            check_attribute_name(f"{label}.{name}", dynamo_name, key=False)
         elif isinstance(marker, HashKey | RangeKey):
             new_role: Literal["hash", "range"] = "hash" if isinstance(marker, HashKey) else "range"
             if role is not None and role != new_role:

@@ -3,12 +3,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 import pytest
 from pydantic import Field
 
-from pydantic_bloop import Base, HashKey, InvalidValue, RangeKey
+from pydantic_bloop import (
+    Base,
+    DynamoName,
+    GlobalIndex,
+    HashKey,
+    InvalidModel,
+    InvalidValue,
+    RangeKey,
+)
 from tests.conftest import RequestLog
 from tests.engines import MakeEngine
 
@@ -19,6 +27,9 @@ class Crate(Base):
     name: str = ""
     stock: int = Field(default=0, ge=0)
     doc: Any = None
+    label: str | None = None
+    tag: str = "t"
+    by_label: ClassVar[GlobalIndex] = GlobalIndex(hash_key="label", range_key="tag")
 
 
 def _nested(depth: int) -> Any:
@@ -37,6 +48,10 @@ CASES: list[tuple[dict[str, Any], str, str]] = [
     ({"id": "h" * 2049}, "Crate.id", "limit of 2,048 bytes"),
     ({"slot": "r" * 1025}, "Crate.slot", "limit of 1,024 bytes"),
     ({"slot": ""}, "Crate.slot", "cannot be empty"),
+    ({"label": ""}, "Crate.label", "cannot be empty"),
+    ({"label": "l" * 2049}, "Crate.label", "limit of 2,048 bytes"),
+    ({"label": "l", "tag": "n" * 1025}, "Crate.tag", "limit of 1,024 bytes"),
+    ({"tag": ""}, "Crate.tag", "cannot be empty"),
 ]
 
 
@@ -60,3 +75,65 @@ def test_what_cannot_be_stored_or_read_back_is_refused_before_sending(
         engine.save(crate)
     assert field in str(caught.value)
     assert len(request_log.operations) == sent  # nothing sent
+
+
+@pytest.mark.parametrize(
+    ("hash_value", "range_value", "why"),
+    [
+        ("h" * 2049, "a", "Crate.id = 'hhhh"),
+        ("k", "r" * 1025, "limit of 1,024 bytes"),
+        ("k", "", "Crate.slot = '': a key attribute cannot be empty"),
+        ("k\udc00", "a", "lone surrogate"),
+    ],
+)
+def test_keys_dynamodb_refuses_are_refused_before_a_read_or_delete(
+    make_engine: MakeEngine,
+    request_log: RequestLog,
+    hash_value: str,
+    range_value: str,
+    why: str,
+) -> None:
+    engine = make_engine()
+    engine.bind(Crate)
+    request_log.clear()
+    with pytest.raises(InvalidValue, match=why):
+        engine.get(Crate, id=hash_value, slot=range_value)
+    with pytest.raises(InvalidValue, match=why):
+        engine.delete(Crate.model_construct(id=hash_value, slot=range_value))
+    assert request_log.operations == []
+
+
+def test_a_hash_key_of_2048_bytes_and_a_range_key_of_1024_are_stored(
+    make_engine: MakeEngine,
+) -> None:
+    engine = make_engine()
+    engine.bind(Crate)
+    crate = Crate(id="é" * 1024, slot="r" * 1024)  # 2,048 bytes of UTF-8
+    engine.save(crate)
+    assert engine.get(Crate, id=crate.id, slot=crate.slot) == crate
+
+
+def test_attribute_names_dynamodb_refuses_are_refused_at_class_definition() -> None:
+    with pytest.raises(InvalidModel, match="key attribute names are 1 to 255 bytes"):
+
+        class LongKey(Base):  # pyright: ignore[reportUnusedClass]
+            id: Annotated[str, HashKey(), DynamoName("k" * 256)]
+
+    with pytest.raises(InvalidModel, match=r"Tagged.label: DynamoDB key attribute names"):
+
+        class Tagged(Base):  # pyright: ignore[reportUnusedClass]
+            id: Annotated[str, HashKey()]
+            label: Annotated[str, DynamoName("t" * 300)] = "x"
+            by_label: ClassVar[GlobalIndex] = GlobalIndex(hash_key="label")
+
+    with pytest.raises(InvalidModel, match="attribute names are 1 to 65,535 bytes"):
+
+        class Wide(Base):  # pyright: ignore[reportUnusedClass]
+            id: Annotated[str, HashKey()]
+            note: Annotated[str, DynamoName("n" * 65536)] = ""
+
+    class Fine(Base):  # a long name that is no key is allowed
+        id: Annotated[str, HashKey()]
+        note: Annotated[str, DynamoName("n" * 300)] = ""
+
+    assert Fine(id="x").note == ""
