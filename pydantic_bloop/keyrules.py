@@ -28,9 +28,10 @@ def check_columns(state: QueryState, condition: Condition, where: str) -> None:
             raise InvalidQuery(f"{where}(): {column.label} is not a field of {state.info.label}")
 
 
-def check_key(state: QueryState, condition: Condition) -> None:
+def check_key(state: QueryState, condition: Condition) -> Condition:
     """``condition`` is a valid key condition of what ``state`` queries (else ``InvalidQuery``
-    saying which part is wrong or missing)."""
+    saying which part is wrong or missing), returned in the order DynamoDB wants it: the hash
+    parts, then the range parts left to right, whatever order the caller wrote them in."""
     if not isinstance(cast(object, condition), Condition):
         raise InvalidQuery(f"key() takes a condition such as Post.forum == 'x', not {condition!r}")
     check_columns(state, condition, "key")
@@ -39,7 +40,7 @@ def check_key(state: QueryState, condition: Condition) -> None:
     range_names = [f.name for f in range_keys]
     where = target_label(state)
     parts = condition.parts if isinstance(condition, And) else (condition,)
-    given_hash: set[str] = set()
+    given_hash: dict[str, Condition] = {}
     given_range: dict[str, Condition] = {}
     for part in parts:
         column = getattr(part, "column", None)
@@ -57,7 +58,7 @@ def check_key(state: QueryState, condition: Condition) -> None:
                     f"key(): the hash key {name} of {where} takes exactly one == "
                     f"condition, got {part.describe()}; move other conditions to filter() or scan"
                 )
-            given_hash.add(name)
+            given_hash[name] = part
         elif name in range_names:
             valid = (isinstance(part, Comparison) and part.op in _RANGE_OPS) or isinstance(
                 part, Between | BeginsWith
@@ -82,6 +83,10 @@ def check_key(state: QueryState, condition: Condition) -> None:
         every = " (every hash key attribute)" if len(hash_names) > 1 else ""
         raise InvalidQuery(f"key(): a query on {where} needs {needs}{every}")
     _check_range_order(where, range_names, given_range)
+    # (some servers answer a range part written first with HTTP 500)
+    ordered = [given_hash[n] for n in hash_names]
+    ordered += [given_range[n] for n in range_names if n in given_range]
+    return ordered[0] if len(ordered) == 1 else And(tuple(ordered))
 
 
 def _check_range_order(where: str, names: list[str], given: dict[str, Condition]) -> None:

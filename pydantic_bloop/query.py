@@ -128,7 +128,7 @@ class QueryBuilder(Generic[M]):
         s = self._state
         key = _as_query_condition(condition, "key()")
         key = templated_key(s, key, key_sides(s), target_label(s))
-        check_key(self._state, key)
+        key = check_key(self._state, key)
         return self._with(key=key)
 
     def filter(self, condition: ConditionArg) -> Self:
