@@ -205,9 +205,17 @@ class AsyncEngine(EngineCore):
         """Delete the table of ``model``; see ``Engine.delete_table``."""
         return await self.run(self._delete_table_plan(model, wait))
 
-    async def get(self, model: type[M], /, *, consistent: bool = False, **key: object) -> M:
-        """The object with this key, or ``MissingObjects``."""
-        return await self.run(self._get_plan(model, consistent, key))
+    async def get(
+        self,
+        model: type[M],
+        key: abc.Mapping[str, object] | None = None,
+        /,
+        *,
+        consistent: bool = False,
+        **fields: object,
+    ) -> M:
+        """The object with this key (keywords and/or a mapping), or ``MissingObjects``."""
+        return await self.run(self._get_plan(model, consistent, key, fields))
 
     async def load(self, *objs: Base, consistent: bool = False, transaction: bool = False) -> None:
         """Refresh ``objs`` in place (batched); ``MissingObjects`` lists any not found.

@@ -187,10 +187,17 @@ class EngineCore:
         self._bindings.forget(table)
         return deleted
 
-    def _get_plan(self, model: type[M], consistent: bool, key: dict[str, object]) -> Plan[M]:
+    def _get_plan(
+        self,
+        model: type[M],
+        consistent: bool,
+        key: abc.Mapping[str, object] | None,
+        fields: dict[str, object],
+    ) -> Plan[M]:
         info = model_info(model)
+        wire_key = operations.get_key(info, key, fields, consistent)
         table = self.table_name(model)
-        obj = yield from operations.get(info, table, info.key_from(key), consistent)
+        obj = yield from operations.get(info, table, wire_key, consistent)
         assert isinstance(obj, model)
         return obj
 
@@ -320,10 +327,19 @@ class Engine(EngineCore):
         False when there was none. Models of that table must be bound again afterwards."""
         return self.run(self._delete_table_plan(model, wait))
 
-    def get(self, model: type[M], /, *, consistent: bool = False, **key: object) -> M:
+    def get(
+        self,
+        model: type[M],
+        key: abc.Mapping[str, object] | None = None,
+        /,
+        *,
+        consistent: bool = False,
+        **fields: object,
+    ) -> M:
         """The object with this key (``engine.get(Post, forum="f", id=pid)``), or
-        ``MissingObjects``."""
-        return self.run(self._get_plan(model, consistent, key))
+        ``MissingObjects``. The key may also be a mapping, ``engine.get(Post, {"forum": "f",
+        "id": pid})``: a key field named ``consistent`` is given that way."""
+        return self.run(self._get_plan(model, consistent, key, fields))
 
     def load(self, *objs: Base, consistent: bool = False, transaction: bool = False) -> None:
         """Refresh ``objs`` in place from DynamoDB (batched); ``MissingObjects`` lists any not

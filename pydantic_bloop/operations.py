@@ -7,13 +7,13 @@ Internal: the engines run these plans; users call `engine.get` / `load` / `save`
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from .conditions import Condition
 from .entities import readers
-from .errors import MissingObjects, TransientError
+from .errors import InvalidValue, MissingObjects, TransientError
 from .models import Base, ModelInfo, model_info
 from .plans import Backoff, Call, Parallel, Plan, Response, Sleep
 from .tracking import refresh, remember, seen
@@ -37,6 +37,27 @@ BATCH_WRITE_ITEMS = 25
 
 
 # -- get and load ------------------------------------------------------------------------------
+
+
+def get_key(
+    info: ModelInfo,
+    key: Mapping[str, object] | None,
+    fields: Mapping[str, object],
+    consistent: object,
+) -> dict[str, AttributeValue]:
+    """The key ``get()`` was given: keyword arguments and/or a mapping, which is how a key field
+    named like a keyword of ``get()`` (``consistent``) is given."""
+    if not isinstance(consistent, bool):
+        raise InvalidValue(
+            f"get({info.label}): consistent= takes True or False, not {consistent!r}; give a key "
+            f"field named consistent in a mapping: get({info.label}, {{'consistent': ...}})"
+        )
+    if key is None:
+        return info.key_from(fields)
+    twice = sorted(key.keys() & fields.keys())
+    if twice:
+        raise InvalidValue(f"get({info.label}): {', '.join(twice)} given twice")
+    return info.key_from({**key, **fields})
 
 
 def get(
