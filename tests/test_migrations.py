@@ -265,7 +265,7 @@ class Metered(Base):
         table_name="metered", billing="provisioned", read_units=2, write_units=1
     )
     id: Annotated[str, HashKey()]
-    user: str = ""
+    user: str = "nobody"  # DynamoDB refuses an empty index key value
     by_user: ClassVar[GlobalIndex] = GlobalIndex(hash_key="user")
 
 
@@ -274,14 +274,14 @@ class MeteredMore(Base):
         table_name="metered", billing="provisioned", read_units=4, write_units=3
     )
     id: Annotated[str, HashKey()]
-    user: str = ""
+    user: str = "nobody"
     by_user: ClassVar[GlobalIndex] = GlobalIndex(hash_key="user")
 
 
 class Unmetered(Base):
     model_config = BloopConfig(table_name="metered")
     id: Annotated[str, HashKey()]
-    user: str = ""
+    user: str = "nobody"
     by_user: ClassVar[GlobalIndex] = GlobalIndex(hash_key="user")
 
 
@@ -329,7 +329,7 @@ class MeteredByDay(Base):
         table_name="metered", billing="provisioned", read_units=2, write_units=1
     )
     id: Annotated[str, HashKey()]
-    user: str = ""
+    user: str = "nobody"
     day: str = ""
     by_user: ClassVar[GlobalIndex] = GlobalIndex(hash_key="user")
     by_day: ClassVar[GlobalIndex] = GlobalIndex(hash_key="day", projection="all")

@@ -69,7 +69,7 @@ class Vault(Base):
         warm_write_units=5000,
     )
     id: Annotated[str, HashKey()]
-    owner: str = ""
+    owner: str = "nobody"  # DynamoDB refuses an empty index key value
     by_owner: ClassVar[GlobalIndex] = GlobalIndex(
         hash_key="owner",
         max_read_units=40,
@@ -94,7 +94,7 @@ class VaultOpen(Base):
         warm_write_units=5000,
     )
     id: Annotated[str, HashKey()]
-    owner: str = ""
+    owner: str = "nobody"
     by_owner: ClassVar[GlobalIndex] = GlobalIndex(
         hash_key="owner",
         max_read_units=40,
