@@ -100,7 +100,11 @@ class AsyncEngine(EngineCore):
 
             session: Any = get_session()  # its stubs overload every AWS service
             self._owned = session.create_client(
-                "dynamodb", config=AioConfig(retries={"mode": "standard", "max_attempts": 10})
+                "dynamodb",
+                # no parameter validation: the engine builds its requests (see default_client)
+                config=AioConfig(
+                    retries={"mode": "standard", "max_attempts": 10}, parameter_validation=False
+                ),
             )
             self._client = await self._owned.__aenter__()
         return self
