@@ -374,3 +374,26 @@ def test_two_entities_writing_one_attribute_with_the_same_prefix_must_agree() ->
             pk: Annotated[str, HashKey()] = Template("A#{n}")
 
     assert Ok1(n=1).pk != Ok2(n="1").pk
+
+
+class Flagged(Base):
+    model_config = BloopConfig(table_name="flagged")
+    id: int
+    flag: str | None = None
+    pk: Annotated[str, HashKey()] = Template("ITEM#{id}")
+    by_flag_key: Annotated[str | None, DynamoName("F")] = Template("FLAG#{flag}")
+    by_flag: ClassVar[GlobalIndex] = GlobalIndex(hash_key="by_flag_key", projection="keys")
+
+
+def test_an_optional_field_in_a_template_makes_a_sparse_index_key(make_engine: MakeEngine) -> None:
+    engine = make_engine()
+    engine.bind(Flagged)
+    unflagged = Flagged(id=1)
+    assert unflagged.by_flag_key is None
+    engine.save(unflagged, Flagged(id=2, flag="late"))
+    found = engine.query(Flagged.by_flag).key(col(Flagged.flag) == "late").all()
+    assert [(f.id, f.flag) for f in found] == [(2, "late")]  # parsed back from the keys
+    assert engine.scan(Flagged.by_flag).count() == 1
+    unflagged.flag = "late"
+    engine.save(unflagged)
+    assert engine.scan(Flagged.by_flag).count() == 2
