@@ -5,11 +5,10 @@ calls are awaited, parallel calls are gathered (at most ``max_concurrency`` at o
 ``asyncio.sleep``. Queries are async iterators that prefetch their next page while the caller
 works through the current one.
 
-Cancellation: a plan updates snapshots only after it has the outcome of every request of a
-step, so a save or delete cancelled mid-batch updates none: some of its requests may have been
-applied by DynamoDB (those sent before the cancel), but every object keeps the snapshot it had,
-which never claims more than what is stored. Saving the same objects again completes the work
-(batch puts and deletes are idempotent; an update-save resends its diff).
+Cancellation: a save, delete or update cancelled with its requests in flight may or may not
+have been applied; its objects then stop trusting their snapshots (see docs/saving.md, "What
+happens when a write's outcome is unknown"): saving them again sends every loaded attribute,
+and atomic conditions accept either item.
 """
 
 from __future__ import annotations
@@ -31,6 +30,7 @@ from .indexes import Index
 from .migrations import Migration
 from .migrations import Progress as OnProgress
 from .models import Base
+from .outcomes import transport_errors
 from .paging import Cursor, Page, Progress, QueryState, count
 from .plans import Call, Plan, Response
 from .plans import call as call_plan
@@ -291,7 +291,7 @@ class AsyncEngine(EngineCore):
         else:
             raise ValueError(f"no client for service {call.service!r}")
         method = getattr(client, call.operation)
-        with engine_call():
+        with engine_call(), transport_errors(call.operation):
             response: Response = await method(**call.params)
         return response
 

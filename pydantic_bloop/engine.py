@@ -29,6 +29,7 @@ from .errors import InvalidModel, UnboundModel
 from .indexes import Index
 from .migrations import Migration, Progress, TableMigration
 from .models import Base, ModelInfo, model_info
+from .outcomes import transport_errors
 from .plans import Call, Plan, Response
 from .query import Query, target_state
 from .readers import StreamReader
@@ -435,7 +436,7 @@ class Engine(EngineCore):
         if call.service == "dynamodb":
             guard(client)  # answers that are not DynamoDB's are refused (see answers.py)
         method = getattr(client, call.operation)
-        with engine_call():
+        with engine_call(), transport_errors(call.operation):
             response: Response = method(**call.params)
         return response
 

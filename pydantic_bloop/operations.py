@@ -13,8 +13,9 @@ from typing import Any, TypeVar
 
 from .conditions import Condition
 from .entities import readers
-from .errors import InvalidValue, MissingObjects, TransientError
+from .errors import InvalidValue, MissingObjects, TransientError, TransportError
 from .models import Base, ModelInfo, model_info
+from .outcomes import settle, summary, unknown
 from .plans import Backoff, Call, Parallel, Plan, Response, Sleep
 from .tracking import refresh, remember, seen
 from .types import AttributeValue
@@ -214,18 +215,19 @@ def _each(writes: list[Write]) -> Plan[None]:
         if n == len(rounds):
             rounds.append([])
         rounds[n].append(w)
-    outcomes: dict[int, Outcome] = {}
+    failures: dict[int, BaseException] = {}
     for batch in rounds:
-        results: list[Outcome] = yield Parallel(tuple(w.request() for w in batch))
+        try:
+            results: list[Outcome] = yield Parallel(tuple(w.request() for w in batch))
+        except BaseException:  # cancelled or interrupted with the requests in flight
+            for w in batch:
+                w.unsure()
+            raise
         for w, result in zip(batch, results, strict=True):
-            outcomes[id(w)] = result
-    failure: BaseException | None = None
-    for w in writes:
-        result = outcomes[id(w)]
-        if not isinstance(result, BaseException):
-            w.applied(result)
-        elif failure is None:
-            failure = w.failed(result)
+            error = yield from settle(w, result)
+            if error is not None:
+                failures[id(w)] = error
+    failure = summary(writes, failures)
     if failure is not None:
         raise failure
 
@@ -248,15 +250,23 @@ def _batch_write(writes: list[Write], backoff: Backoff) -> Plan[None]:
         last[w.ident] = w
     pending = list(last.values())
     retries = 0
+    failures: dict[int, BaseException] = {}
     while pending:
         chunks = _chunks(pending, BATCH_WRITE_ITEMS)
         calls = tuple(Call("batch_write_item", _batch_write_params(c)) for c in chunks)
-        results: list[Outcome] = yield Parallel(calls)
+        try:
+            results: list[Outcome] = yield Parallel(calls)
+        except BaseException:  # cancelled or interrupted with the requests in flight
+            for w in pending:
+                w.unsure()
+            raise
         retry: list[Write] = []
-        failure: BaseException | None = None
         for chunk, result in zip(chunks, results, strict=True):
             if isinstance(result, BaseException):
-                failure = failure or result
+                for w in chunk:
+                    failures[id(w)] = result
+                    if unknown(result):
+                        w.unsure()
                 continue
             left = _unprocessed(result, chunk)
             for w in chunk:
@@ -266,8 +276,13 @@ def _batch_write(writes: list[Write], backoff: Backoff) -> Plan[None]:
                 w.applied()
                 for earlier in superseded.get(w.ident, ()):
                     remember(earlier.obj, None)
-        if failure is not None:
-            raise failure
+        if failures:
+            first = next(iter(failures.values()))
+            for w in retry:  # left unprocessed: known not written
+                failures[id(w)] = TransientError("left unprocessed")
+            sent = list(last.values())
+            failure = summary(sent, failures)
+            raise failure if isinstance(failure, TransportError) else first
         pending = retry
         if pending:
             retries = yield from _pause(

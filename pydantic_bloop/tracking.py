@@ -17,7 +17,7 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from ._pydantic_compat import fields_set, replace_fields_set
-from .conditions import Condition, PathEquals, and_all
+from .conditions import Condition, Or, PathEquals, and_all
 
 # snapshots live on objects: reached through mapper_state, re-exported for the operations
 from .mapper_state import remember as remember
@@ -32,17 +32,21 @@ if TYPE_CHECKING:
 class Snapshot:
     """What an object last saw: ``names`` (stored attribute names) were expected of ``item``."""
 
-    __slots__ = ("item", "names", "values")
+    __slots__ = ("doubt", "item", "names", "values")
 
     def __init__(
         self,
         item: Mapping[str, AttributeValue],
         names: frozenset[str],
         values: dict[str, Any] | None,
+        doubt: tuple[Snapshot | None, ...] = (),
     ) -> None:
         self.item = item  # never mutated: a response's item, or a dict made for this snapshot
         self.names = names
         self.values = values  # the object's field values then (by Python name), or None
+        # the last write's outcome is unknown: the stored item is one of these (None: no item),
+        # and ``item`` serves only for the key
+        self.doubt = doubt
 
     def __contains__(self, name: object) -> bool:
         return name in self.names
@@ -70,6 +74,22 @@ def seen(
     """The snapshot of reading or writing ``item`` with the fields ``names`` (Python names;
     None: all) expected; ``obj``, the object that now matches it (its values are kept)."""
     return Snapshot(item, info.dynamo_names(names), None if obj is None else dict(obj.__dict__))
+
+
+def unsure(obj: Base, before: Snapshot | None, after: Snapshot | None, deleted: bool) -> None:
+    """The outcome of a write of ``obj`` is unknown (no answer came, or the caller was cancelled
+    with the request in flight): the stored item is what ``obj`` saw ``before`` (None: nothing)
+    or what the write stores (``after``; none if ``deleted``; unknown if ``after`` is None).
+    The object stops trusting its snapshot: its next save sends every loaded attribute, and
+    atomic conditions accept either item."""
+    earlier = before.doubt if before is not None and before.doubt else (before,)
+    later: tuple[Snapshot | None, ...] = (None,) if deleted else (after,) if after else ()
+    candidates = tuple({id(c): c for c in (*earlier, *later)}.values())
+    base = next((c for c in reversed(candidates) if c is not None), None)
+    if base is None:
+        remember(obj, None)  # no item either way: as never seen
+        return
+    remember(obj, Snapshot(base.item, base.names, None, candidates))
 
 
 def refresh(info: ModelInfo, obj: Base, item: dict[str, AttributeValue]) -> None:
@@ -128,6 +148,8 @@ def diff(info: ModelInfo, obj: Base, key: Mapping[str, AttributeValue]) -> Diff:
     """Compare the loaded fields of ``obj`` (whose stored ``key`` is given) with its snapshot."""
     values = obj.__dict__
     before = current_snapshot(info, obj)
+    if before is not None and before.doubt:
+        before = None  # the last write's outcome is unknown: send everything, as a new object
     item: dict[str, AttributeValue] = {}
     names: set[str] = set()
     if before is not None:
@@ -176,6 +198,13 @@ def diff(info: ModelInfo, obj: Base, key: Mapping[str, AttributeValue]) -> Diff:
 def atomic_condition(info: ModelInfo, obj: Base) -> Condition:
     """The stored item still matches the snapshot; for an object never seen: no item exists."""
     snapshot = current_snapshot(info, obj)
+    if snapshot is not None and snapshot.doubt:  # either item the unknown outcome may have left
+        return Or(tuple(_matches(info, s) for s in snapshot.doubt))
+    return _matches(info, snapshot)
+
+
+def _matches(info: ModelInfo, snapshot: Snapshot | None) -> Condition:
+    """The stored item is ``snapshot``'s (None: no item exists)."""
     if snapshot is None:
         assert info.hash_key is not None
         return PathEquals((info.hash_key.dynamo_name,), None)

@@ -24,6 +24,7 @@ from .actions import UpdateAction
 from .conditions import Condition, Path, and_all
 from .errors import InvalidUpdate
 from .models import Base, FieldSpec, ModelInfo, model_info
+from .outcomes import settle, summary
 from .plans import Plan, Response
 from .tracking import Snapshot, atomic_condition, current_snapshot, diff
 from .types import MISSING
@@ -43,11 +44,17 @@ def update(
 ) -> Plan[Base]:
     """Send the one UpdateItem of :func:`update_write`; the object takes the stored item."""
     write = update_write(obj, actions, table_of, options, condition)
+    outcome: Response | BaseException
     try:
-        response: Response = yield write.request()
+        outcome = yield write.request()
     except Exception as exc:
-        raise write.failed(exc) from exc
-    write.applied(response)
+        outcome = exc
+    except BaseException:  # cancelled or interrupted with the request in flight
+        write.unsure()
+        raise
+    error = yield from settle(write, outcome)
+    if error is not None:
+        raise summary([write], {id(write): error}) or error
     return obj
 
 

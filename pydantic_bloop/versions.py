@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .conditions import Condition, PathEquals
+from .conditions import Condition, Or, PathEquals
 from .errors import InvalidModel, InvalidValue
 from .markers import Version
 from .updates import Add, Set
@@ -71,6 +71,12 @@ def bump(info: ModelInfo, obj: Base, snapshot: Snapshot | None, *, blind: bool =
     spec = info.version
     assert spec is not None and info.hash_key is not None
     path = (spec.dynamo_name,)
+    if snapshot is not None and snapshot.doubt and not blind:
+        # the last write's outcome is unknown: either version it may have left, and past both
+        guards = [bump(info, obj, s) for s in snapshot.doubt]
+        top = max(g.value or 0 for g in guards)
+        either = Or(tuple(g.condition for g in guards if g.condition is not None))
+        return Bump(either, _store(path, top), top)
     if snapshot is None:
         if blind:
             return Bump(None, Add(path, {"N": "1"}), None)
@@ -91,6 +97,8 @@ def bump(info: ModelInfo, obj: Base, snapshot: Snapshot | None, *, blind: bool =
 def check(info: ModelInfo, snapshot: Snapshot | None) -> Condition:
     """A delete's condition: the stored version is the one last seen (never saved: no item)."""
     assert info.version is not None and info.hash_key is not None
+    if snapshot is not None and snapshot.doubt:
+        return Or(tuple(check(info, s) for s in snapshot.doubt))
     if snapshot is None:
         return PathEquals((info.hash_key.dynamo_name,), None)
     name = info.version.dynamo_name

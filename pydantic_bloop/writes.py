@@ -40,6 +40,7 @@ from .tracking import (
     refresh,
     remember,
     seen,
+    unsure,
 )
 from .types import AttributeValue
 from .updates import Update
@@ -167,6 +168,13 @@ class Write:
         for name in self.forget:  # unloaded: reading it says so, saving it leaves it alone
             values.pop(name, None)
 
+    def unsure(self) -> None:
+        """This write's outcome is unknown: the object no longer trusts its snapshot (see
+        `tracking.unsure`)."""
+        if self.kind != "check":
+            before = current_snapshot(self.info, self.obj)
+            unsure(self.obj, before, self.after, deleted=self.kind == "delete")
+
     def failed(self, exc: BaseException) -> BaseException:
         """The error to raise for this write's failure `exc`: a failed condition becomes
         `ConstraintViolation`; anything else stays as it is."""
@@ -176,13 +184,17 @@ class Write:
         return self.violation(response.get("Item"), exc)
 
     def violation(
-        self, item: dict[str, AttributeValue] | None, cause: BaseException | None
+        self,
+        item: dict[str, AttributeValue] | None,
+        cause: BaseException | None,
+        note: str | None = None,
     ) -> ConstraintViolation:
         """`ConstraintViolation` for this write's condition, with the stored `item` (when the
-        server returned it) and the error behind it as `__cause__`."""
+        server returned it), the error behind it as `__cause__` and a `note` for the message."""
         shown = self.shown_condition() or "(none)"
+        told = f"; {note}" if note else ""
         error = ConstraintViolation(
-            f"{describe_object(self.obj)}: the condition failed: {shown}", self.obj, item
+            f"{describe_object(self.obj)}: the condition failed: {shown}{told}", self.obj, item
         )
         error.__cause__ = cause
         return error
