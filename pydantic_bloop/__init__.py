@@ -29,6 +29,7 @@ from .errors import (
     UnsupportedOption,
 )
 from .indexes import GlobalIndex, Index, LocalIndex
+from .items import from_item, key_only, to_item
 from .markers import DynamoName, HashKey, RangeKey, Version
 from .migrations import Migration, MigrationProgress, TableMigration
 from .models import Base, BloopConfig
@@ -110,6 +111,9 @@ __all__ = [
     "UpdateAction",
     "Version",
     "col",
+    "from_item",
+    "key_only",
     "parse_changes",
     "register_type",
+    "to_item",
 ]

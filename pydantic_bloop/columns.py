@@ -120,32 +120,32 @@ class Column(Generic[T]):
     def __ne__(self, other: T | Column[T]) -> Condition:  # type: ignore[override]
         return self._equality(other, "<>", equal=False)
 
-    @overload  # a Decimal column compares with ints too (``Account.balance >= 0``)
-    def __lt__(self: Column[Decimal], other: Decimal | int | Column[Decimal]) -> KeyCondition: ...
+    @overload  # a Decimal column compares with int and float literals too (``Product.price > 5``)
+    def __lt__(self: Column[Decimal], other: Decimal | float | Column[Decimal]) -> KeyCondition: ...
     @overload
     def __lt__(self, other: T | Column[T]) -> KeyCondition: ...
     def __lt__(self, other: object) -> KeyCondition:
         self._ordered("<")
         return Comparison(self, "<", self._operand(other, "<"))
 
-    @overload  # a Decimal column compares with ints too (``Account.balance >= 0``)
-    def __le__(self: Column[Decimal], other: Decimal | int | Column[Decimal]) -> KeyCondition: ...
+    @overload  # a Decimal column compares with int and float literals too (``Product.price > 5``)
+    def __le__(self: Column[Decimal], other: Decimal | float | Column[Decimal]) -> KeyCondition: ...
     @overload
     def __le__(self, other: T | Column[T]) -> KeyCondition: ...
     def __le__(self, other: object) -> KeyCondition:
         self._ordered("<=")
         return Comparison(self, "<=", self._operand(other, "<="))
 
-    @overload  # a Decimal column compares with ints too (``Account.balance >= 0``)
-    def __gt__(self: Column[Decimal], other: Decimal | int | Column[Decimal]) -> KeyCondition: ...
+    @overload  # a Decimal column compares with int and float literals too (``Product.price > 5``)
+    def __gt__(self: Column[Decimal], other: Decimal | float | Column[Decimal]) -> KeyCondition: ...
     @overload
     def __gt__(self, other: T | Column[T]) -> KeyCondition: ...
     def __gt__(self, other: object) -> KeyCondition:
         self._ordered(">")
         return Comparison(self, ">", self._operand(other, ">"))
 
-    @overload  # a Decimal column compares with ints too (``Account.balance >= 0``)
-    def __ge__(self: Column[Decimal], other: Decimal | int | Column[Decimal]) -> KeyCondition: ...
+    @overload  # a Decimal column compares with int and float literals too (``Product.price > 5``)
+    def __ge__(self: Column[Decimal], other: Decimal | float | Column[Decimal]) -> KeyCondition: ...
     @overload
     def __ge__(self, other: T | Column[T]) -> KeyCondition: ...
     def __ge__(self, other: object) -> KeyCondition:

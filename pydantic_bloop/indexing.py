@@ -11,7 +11,8 @@ Rules (``InvalidModel`` when the class is defined):
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Literal, cast
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, cast, get_origin
 
 from .entities import discriminator_field
 from .errors import InvalidModel
@@ -37,6 +38,25 @@ def check_key_field(label: str, spec: FieldSpec, what: str, *, optional: bool = 
     check_attribute_name(f"{label}.{spec.name}", spec.dynamo_name, key=True)
     if not optional and spec.codec.load_absent() is not MISSING:
         raise InvalidModel(f"{label}.{spec.name} is a {what} and cannot be optional")
+
+
+def check_index_annotations(cls_name: str, namespace: Mapping[str, Any]) -> None:
+    """An index assigned to an annotated name must be annotated ``ClassVar[...]``: otherwise
+    pydantic takes it for a field (and fails with a schema error that does not say why)."""
+    annotations: Mapping[str, object] = namespace.get("__annotations__", {})
+    for name, value in namespace.items():
+        if not isinstance(value, IndexDeclaration) or name not in annotations:
+            continue
+        annotation = annotations[name]
+        shown = annotation if isinstance(annotation, str) else repr(annotation)
+        if get_origin(annotation) is not ClassVar and not shown.startswith(
+            ("ClassVar", "typing.ClassVar", "t.ClassVar")
+        ):
+            kind = type(value).__name__
+            raise InvalidModel(
+                f"{cls_name}.{name}: an index is a class attribute, not a field: declare it as "
+                f"`{name}: ClassVar[{kind}] = {kind}(...)` (from typing import ClassVar)"
+            )
 
 
 def index_declarations(cls: type[Base]) -> dict[str, IndexDeclaration]:

@@ -55,7 +55,7 @@ from .errors import InvalidItem, InvalidModel, InvalidValue, UnloadedField
 from .field_spec import FieldSpec
 from .immutable import immutable
 from .indexes import Index, IndexDeclaration, IndexSpec
-from .indexing import check_key_field, index_declarations, index_spec
+from .indexing import check_index_annotations, check_key_field, index_declarations, index_spec
 from .limits import check_attribute_name, check_key_value, shown
 from .mapper_state import (
     SNAPSHOT_SLOT,
@@ -385,6 +385,7 @@ class BloopModelMetaclass(ModelMetaclass):
         namespace: dict[str, Any],
         **kwargs: Any,
     ) -> type:
+        check_index_annotations(cls_name, namespace)  # before pydantic's unclear schema error
         depth = getattr(_building, "depth", 0)
         _building.depth = depth + 1
         templated = template_fill.declares_template(namespace)

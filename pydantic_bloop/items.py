@@ -1,0 +1,53 @@
+"""Objects and items without an engine: a key-only object, and a model's stored form both ways.
+
+* `key_only(Post, forum="f", id=pid)` is a `Post` holding only its key, each key value
+  validated as its field's type (`id="…"` for a UUID key works): what `engine.load` refreshes
+  and what `engine.update` updates by key. It type-checks under mypy and pyright alike, unlike
+  `Post.model_construct(forum=..., id=...)`, which pydantic's mypy plugin (`init_typed`)
+  refuses for the fields it leaves out.
+* `to_item(post)` is the item DynamoDB stores for it (`{"forum": {"S": "f"}, ...}`), as sent
+  in a `PutItem`; `from_item(Post, item)` reads such an item (from a boto3 client, a stream
+  record, a fixture) into a `Post`, with the same conversions and errors as a load.
+
+An object read by `from_item` is new to every engine, like one built by its constructor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar, cast
+
+from .models import Base, model_info
+from .types import AttributeValue
+
+__all__ = ["from_item", "key_only", "to_item"]
+
+M = TypeVar("M", bound=Base)
+
+
+def key_only(model: type[M], /, **key: object) -> M:
+    """A `model` object holding only its key fields (named exactly, each validated); its other
+    fields are unset, with their defaults. `InvalidValue` names a missing, unknown or bad one."""
+    info = model_info(model)
+    info.key_from(key)  # names exactly the key fields, each valid and not empty
+    values: dict[str, Any] = {spec.name: info.key_value(spec, key[spec.name]) for spec in info.keys}
+    obj = model.model_construct(**values)
+    assert isinstance(obj, model)
+    return obj
+
+
+def to_item(obj: Base) -> dict[str, AttributeValue]:
+    """The item DynamoDB stores for `obj`: attribute name to attribute value (`{"S": "x"}`,
+    `{"N": "1"}`, ...), absent attributes (None, empty sets) left out. `obj` must hold every
+    field (a partial or key-only object raises `InvalidValue`)."""
+    return model_info(type(obj)).dump_item(obj)
+
+
+def from_item(model: type[M], item: Mapping[str, Mapping[str, object]], /) -> M:
+    """A `model` object from a stored item in DynamoDB's attribute-value form (a boto3 client's
+    `response["Item"]` as it is); `InvalidItem` when it does not fit the model (naming model,
+    key and fields)."""
+    stored = cast(Mapping[str, AttributeValue], item)  # boto3 types it as TypedDicts
+    obj = model_info(model).instance_from(stored, None)
+    assert isinstance(obj, model)
+    return obj
