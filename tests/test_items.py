@@ -92,7 +92,7 @@ def test_update_by_key_only(engine: Engine) -> None:
 
 
 def test_to_item_is_what_the_engine_stores(engine: Engine, client: DynamoDBClient) -> None:
-    note = new_note(price=Decimal("2.50"))
+    note = new_note(price=Decimal("2.5"))  # servers may store "2.50" as "2.5"
     engine.save(note)
     got = client.get_item(
         TableName=engine.table_name(Note),
