@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from typing import Any, TypeVar, cast
 
 from .models import Base, model_info
+from .template_query import key_kwargs
 from .types import AttributeValue
 
 __all__ = ["from_item", "key_only", "to_item"]
@@ -30,7 +31,8 @@ def key_only(model: type[M], /, **key: object) -> M:
     fields are unset, with their defaults. `InvalidValue` names a missing, unknown or bad one."""
     info = model_info(model)
     info.key_from(key)  # names exactly the key fields, each valid and not empty
-    values: dict[str, Any] = {spec.name: info.key_value(spec, key[spec.name]) for spec in info.keys}
+    given = key_kwargs(info, key)  # a templated key may be given by its fields
+    values: dict[str, Any] = {s.name: info.key_value(s, given[s.name]) for s in info.keys}
     obj = model.model_construct(**values)
     assert isinstance(obj, model)
     return obj
