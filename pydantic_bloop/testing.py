@@ -8,10 +8,13 @@ Needs the ``server`` extra (``pip install pydantic-bloop[server]``).
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
+import time
 from collections.abc import Generator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from .scripted import Script, ScriptExhausted, client_error
@@ -26,6 +29,7 @@ def local_dynamodb(*, quiet: bool = True) -> Generator[str]:
     from moto.server import ThreadedMotoServer
 
     _isolate_requests()
+    _honour_request_tokens()
     if quiet:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=not quiet)
@@ -62,3 +66,64 @@ def _isolate_requests() -> None:
 
     serialized._bloop_serial = True  # type: ignore[attr-defined]
     DynamoHandler.call_action = serialized  # type: ignore[method-assign]
+
+
+# DynamoDB remembers a TransactWriteItems ClientRequestToken for 10 minutes after the request
+TOKEN_WINDOW = 600.0
+
+
+@dataclass(frozen=True, slots=True)
+class _Applied:
+    params: str  # the request without its token, to tell a retry from a reuse
+    result: Any  # moto's ActionResult of the first, successful attempt
+    at: float
+
+
+_applied: dict[str, _Applied] = {}
+
+
+def _honour_request_tokens() -> None:
+    """Make moto's server honour TransactWriteItems' ``ClientRequestToken`` as DynamoDB does.
+
+    moto (5.2) ignores the token: a retried transaction is applied again, and a changed request
+    under the same token is accepted. DynamoDB answers a repeat of a successful request with its
+    first result, without applying it again, for 10 minutes, and refuses a different request
+    under the same token with ``IdempotentParameterMismatchException``. A failed attempt is not
+    remembered: its retry runs again. Relies on ``_isolate_requests`` (one request at a time).
+    """
+    from moto.dynamodb.exceptions import DynamodbException
+    from moto.dynamodb.responses import DynamoHandler
+
+    transact: Any = DynamoHandler.transact_write_items
+    if getattr(transact, "_bloop_tokens", False):
+        return
+
+    class IdempotentParameterMismatch(DynamodbException):
+        def __init__(self) -> None:
+            super().__init__(
+                "com.amazonaws.dynamodb.v20120810#IdempotentParameterMismatchException",
+                message="The request uses the same client token as a previous, but non-identical "
+                "request. Do not reuse a client token with different requests, unless the "
+                "requests are identical.",
+            )
+
+    def idempotent(self: DynamoHandler) -> Any:
+        body: dict[str, Any] = self.body
+        token = body.get("ClientRequestToken")
+        if not isinstance(token, str):
+            return transact(self)
+        params = json.dumps(
+            {k: v for k, v in body.items() if k != "ClientRequestToken"}, sort_keys=True
+        )
+        now = time.monotonic()
+        seen = _applied.get(token)
+        if seen is not None and now - seen.at < TOKEN_WINDOW:
+            if seen.params != params:
+                raise IdempotentParameterMismatch()
+            return seen.result
+        result = transact(self)  # raises when cancelled: a failed attempt is not remembered
+        _applied[token] = _Applied(params, result, now)
+        return result
+
+    idempotent._bloop_tokens = True  # type: ignore[attr-defined]
+    DynamoHandler.transact_write_items = idempotent  # type: ignore[method-assign]

@@ -224,7 +224,14 @@ def send(call: Call, parts: Sequence[Part], backoff: Backoff) -> Plan[Response]:
             response: Response = yield call
             return response
         except Exception as exc:
-            if error_code(exc) != "TransactionCanceledException":
+            code = error_code(exc)
+            if code == "IdempotentParameterMismatchException":
+                raise InvalidTransaction(
+                    f"ClientRequestToken {call.params.get('ClientRequestToken')!r} was used "
+                    "within the last 10 minutes for a different transaction; nothing was "
+                    "written: give each transaction its own token"
+                ) from exc
+            if code != "TransactionCanceledException":
                 raise
             reasons = cancellation_reasons(exc, parts)
             conflict_only = all(r.code in (None, CONFLICT) for r in reasons) and any(

@@ -3,10 +3,9 @@ server committed (botocore resends the same request, with the same ClientRequest
 transactions holding the items (TransactionConflict, retried with backoff and the same token),
 and 20 buyers racing for the last unit. Both engines, against moto.
 
-moto 5.2.5 ignores ClientRequestToken (``grep -rn ClientRequestToken moto/dynamodb`` finds
-nothing; a repeated token is applied again, and a changed request under the same token is
-accepted): the test that needs the server to recognise a retried token is an expected failure
-there, and must pass on DynamoDB (``BLOOP_TEST_ENDPOINT``)."""
+moto 5.2.5 ignores ClientRequestToken (a repeated token is applied again); the local server of
+``pydantic_bloop.testing`` makes moto honour it as DynamoDB documents, so the tests that need
+the server to recognise a retried token run there as they would on DynamoDB."""
 
 from __future__ import annotations
 
@@ -19,18 +18,11 @@ import pytest
 from mypy_boto3_dynamodb import DynamoDBClient
 
 from pydantic_bloop import AsyncEngine, Backoff, Engine, MissingObjects, TransactionCanceled, col
-from tests.conftest import BACKEND
 from tests.engines import EngineKind, EngineOverAsync, MakeEngine
 from tests.faults import Conflicted, LostResponse
 from tests.shop import SHOP, Cart, Order, Product, Shop, open_shop, place_order
 
 pytestmark = pytest.mark.dynalite_unsupported("no transactions in dynalite")
-
-MOTO_IGNORES_TOKENS = pytest.mark.xfail(
-    BACKEND == "moto",
-    reason="moto 5.2.5 ignores ClientRequestToken: it applies a retried transaction again",
-    strict=True,
-)
 
 
 @pytest.fixture
@@ -67,7 +59,6 @@ def test_a_lost_response_is_sent_again_with_the_same_token(
         engine.get(Cart, customer="ann")
 
 
-@MOTO_IGNORES_TOKENS
 def test_a_lost_response_is_applied_once(
     engine: Engine, shop: Shop, client: DynamoDBClient
 ) -> None:
@@ -81,7 +72,6 @@ def test_a_lost_response_is_applied_once(
     assert stock(engine, "p1") == 2
 
 
-@MOTO_IGNORES_TOKENS
 def test_a_lost_response_of_an_atomic_transaction_is_not_a_false_failure(
     engine: Engine, shop: Shop, client: DynamoDBClient
 ) -> None:

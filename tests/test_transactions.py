@@ -5,6 +5,7 @@ changed only after the commit. Both engines, against moto (dynalite has no trans
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+from uuid import uuid4
 
 import pytest
 
@@ -267,10 +268,28 @@ def test_the_callers_token_is_sent(engine: Engine, shop: Shop, request_log: Requ
     product = shop[0]
     product.price = 11
 
-    with engine.transaction(client_request_token="order-7f3a") as tx:
+    token = f"order-{uuid4().hex[:12]}"  # DynamoDB keeps a token 10 minutes: one per run
+    with engine.transaction(client_request_token=token) as tx:
         tx.save(product)
 
-    assert request_log.of("TransactWriteItems")[-1]["ClientRequestToken"] == "order-7f3a"
+    assert request_log.of("TransactWriteItems")[-1]["ClientRequestToken"] == token
+
+
+def test_a_token_reused_for_another_transaction_is_refused(engine: Engine, shop: Shop) -> None:
+    """DynamoDB keeps a token for 10 minutes: the same token on a different transaction is
+    refused, and nothing of the second transaction is written."""
+    product, cart, _ = shop
+    token = f"order-{uuid4().hex[:12]}"
+    product.price = 11
+    with engine.transaction(client_request_token=token) as tx:
+        tx.save(product)
+    cart.skus = []
+    with (
+        pytest.raises(InvalidTransaction, match=f"'{token}' was used .* for a different"),
+        engine.transaction(client_request_token=token) as tx,
+    ):
+        tx.save(cart)
+    assert engine.get(Cart, consistent=True, customer="ann").skus == ["p1"]
 
 
 def test_an_empty_transaction_sends_nothing(
