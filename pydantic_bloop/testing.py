@@ -30,6 +30,7 @@ def local_dynamodb(*, quiet: bool = True) -> Generator[str]:
 
     _isolate_requests()
     _honour_request_tokens()
+    _one_stream_record_per_update()
     if quiet:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=not quiet)
@@ -127,3 +128,51 @@ def _honour_request_tokens() -> None:
 
     idempotent._bloop_tokens = True  # type: ignore[attr-defined]
     DynamoHandler.transact_write_items = idempotent  # type: ignore[method-assign]
+
+
+# the stream records of the UpdateItem being applied, held back until it is done (requests run
+# one at a time: see _isolate_requests); None outside an UpdateItem
+_held_records: list[tuple[Any, Any, Any]] | None = None
+
+
+def _one_stream_record_per_update() -> None:
+    """Make moto's stream record one INSERT for an UpdateItem that creates an item.
+
+    moto (5.2) creates the missing item by putting its key alone first, which its stream records
+    as an INSERT of the bare key, followed by the INSERT of the whole item: a stream consumer gets
+    a record no model can read (required fields missing). DynamoDB records one change per write.
+    The records of an UpdateItem are held back and only its last one (the whole change) is kept;
+    one that fails keeps moto's records as they were. Relies on ``_isolate_requests``.
+    """
+    from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.table import StreamShard
+
+    update: Any = DynamoDBBackend.update_item
+    if getattr(update, "_bloop_one_record", False):
+        return
+    add: Any = StreamShard.add
+
+    def held_add(self: StreamShard, old: Any, new: Any) -> None:
+        if _held_records is None:
+            add(self, old, new)
+        else:
+            _held_records.append((self, old, new))
+
+    def update_item(self: DynamoDBBackend, *args: Any, **kwargs: Any) -> Any:
+        global _held_records
+        _held_records = held = []
+        try:
+            result = update(self, *args, **kwargs)
+        except BaseException:
+            _held_records = None
+            for record in held:
+                add(*record)
+            raise
+        _held_records = None
+        if held:
+            add(*held[-1])
+        return result
+
+    update_item._bloop_one_record = True  # type: ignore[attr-defined]
+    StreamShard.add = held_add  # type: ignore[method-assign]
+    DynamoDBBackend.update_item = update_item  # type: ignore[method-assign]

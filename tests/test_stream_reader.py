@@ -2,8 +2,8 @@
 position saved midway and resumed in a fresh engine with no gap and no duplicate, latest.
 
 dynalite has no DynamoDB Streams; moto serves them (one shard per table). Items are created
-with PutItem (``persist="overwrite"``): moto records an UpdateItem that creates an item as two
-INSERT records (the key alone, then the item), where DynamoDB records one.
+with PutItem (``persist="overwrite"``), which batches them; UpdateItem works as well (see
+test_local_server_streams.py).
 """
 
 from __future__ import annotations
