@@ -160,7 +160,8 @@ def _one_stream_record_per_update() -> None:
 
     def update_item(self: DynamoDBBackend, *args: Any, **kwargs: Any) -> Any:
         global _held_records
-        _held_records = held = []
+        held: list[tuple[Any, Any, Any]] = []
+        _held_records = held
         try:
             result = update(self, *args, **kwargs)
         except BaseException:
