@@ -8,8 +8,8 @@ implementation builds its objects from exactly these values.
 Worker protocol (one JSON document a line): a worker first prints
 ``{"cases": [{"key", "impl", "items"}...], "meta": {...}}`` (or ``{"error": ...}``), then answers
 each ``{"run": index}`` read from stdin with ``{"ns": elapsed}`` or ``{"error": message}``, until
-stdin closes. The harness thereby interleaves the rounds of every process, so all
-implementations see the same machine load.
+stdin closes (cases on the process clock add ``"wall"``). The harness thereby interleaves the
+rounds of every process, so all implementations see the same machine load.
 """
 
 from __future__ import annotations
@@ -47,6 +47,31 @@ def many_values(n: int, pk: str | None = None) -> list[dict[str, Any]]:
     return [item_values(i, pk) for i in range(n)]
 
 
+def process_time_ns(fn: Callable[[], object]) -> tuple[int, int]:
+    """Run ``fn`` once, the collector on (as an application runs): the nanoseconds of CPU the
+    whole process took (every thread: a client with I/O threads of its own counts whole) and of
+    wall time."""
+    gc.collect()
+    wall, cpu = time.perf_counter_ns(), time.process_time_ns()
+    fn()
+    return time.process_time_ns() - cpu, time.perf_counter_ns() - wall
+
+
+@dataclass(frozen=True)
+class SideBySide:
+    """The item counts of the side-by-side scenario's cases (on dynalite)."""
+
+    query: int  # one partition, read whole
+    gets: int  # single GetItems of keys in it
+    write: int  # BatchWriteItem of new items (another partition)
+    batch_get: int  # BatchGetItem of keys in the query partition
+
+
+def side_by_side_counts(items: int) -> SideBySide:
+    """``items`` per bulk case, a tenth of them as single gets."""
+    return SideBySide(query=items, gets=max(1, items // 10), write=items, batch_get=items)
+
+
 def time_ns(fn: Callable[[], object], *, gc_off: bool = True) -> int:
     """Run ``fn`` once and return the nanoseconds of CPU it took this thread (with the
     collector off, as timeit does, for microbenchmarks).
@@ -76,9 +101,17 @@ class Case:
     items: int
     run: Callable[[], object]
     gc_off: bool = True
+    clock: str = "thread"  # "process": process CPU (all threads) and wall time, collector on
 
     def measure(self) -> int:
         return time_ns(self.run, gc_off=self.gc_off)
+
+    def answer(self) -> dict[str, int]:
+        """What a worker sends for one run: ``ns`` of CPU (and ``wall`` on the process clock)."""
+        if self.clock == "process":
+            cpu, wall = process_time_ns(self.run)
+            return {"ns": cpu, "wall": wall}
+        return {"ns": self.measure()}
 
 
 def serve(build: Callable[[int], tuple[list[Case], dict[str, Any]]]) -> None:
@@ -98,7 +131,7 @@ def serve(build: Callable[[int], tuple[list[Case], dict[str, Any]]]) -> None:
     for line in sys.stdin:
         request = json.loads(line)
         try:
-            _send({"ns": cases[request["run"]].measure()})
+            _send(cases[request["run"]].answer())
         except Exception as exc:
             _send({"error": f"{type(exc).__name__}: {exc}"})
 

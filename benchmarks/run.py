@@ -6,7 +6,8 @@
 
 Scenarios: (1) dump and load of one item, (2) building the save request of a one-field change,
 (3) a query end to end through botocore with responses from memory, (4) bulk save and load
-against dynalite, (5) memory of iterating a big query. Peers (PynamoDB, bloop, dyntastic) are
+against dynalite, (5) memory of iterating a big query, (6) raw boto3, pydantic_bloop and pydynox
+side by side on dynalite (client CPU and wall per item). Peers (PynamoDB, bloop, dyntastic) are
 installed into their own virtualenvs under benchmarks/.venvs/ and run as worker processes in
 the same rounds as pydantic_bloop. Times are medians over rounds with min-max; ratios are
 taken round by round against the floor measured in the same round (the machine may be busy).
@@ -32,9 +33,9 @@ sys.path.insert(0, str(HERE))  # when imported rather than run as a script
 
 from peers.manager import PEERS, Worker, ensure_all  # noqa: E402
 from report import Row, table  # noqa: E402
-from scenarios import Options, async_engine, bulk, memory, micro, query  # noqa: E402
+from scenarios import Options, async_engine, bulk, memory, micro, query, side_by_side  # noqa: E402
 
-SCENARIOS = ("micro", "query", "bulk", "async", "memory")
+SCENARIOS = ("micro", "query", "bulk", "async", "memory", "side")
 Outcome = tuple[list[Row], list[str]]
 
 
@@ -77,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
         "--only", default=",".join(SCENARIOS), help=f"comma-separated: {', '.join(SCENARIOS)}"
     )
     parser.add_argument(
-        "--no-peers", action="store_true", help="skip PynamoDB, bloop and dyntastic"
+        "--no-peers", action="store_true", help="skip PynamoDB, bloop, dyntastic and pydynox"
     )
     parser.add_argument(
         "--output", default=str(HERE / "RESULTS.md"), help="where to write the table ('-': nowhere)"
@@ -114,6 +115,10 @@ def main(argv: list[str] | None = None) -> int:
         "memory": (
             "scenario 5: memory of a big query (child processes)",
             lambda: memory.run(args.quick),
+        ),
+        "side": (
+            "scenario 6: raw boto3, pydantic_bloop and pydynox side by side on dynalite",
+            lambda: side_by_side.run(options, peers=not args.no_peers),
         ),
     }
     rows: list[Row] = []
@@ -199,6 +204,10 @@ METHOD = """\
   the notes split wall time into this process's CPU, dynalite's CPU and waiting.
 - **5. memory**: each figure from a fresh child process; tracemalloc peak (Python allocations)
   and growth of the peak RSS (VmHWM reset through /proc/self/clear_refs).
+- **6. side by side on dynalite**: raw boto3 (floor), pydantic_bloop (on the client `Engine()`
+  makes: no parameter validation) and pydynox (its worker process, its own Rust HTTP client)
+  read and write one dynalite table in the same rounds. Each run is timed by the process's CPU
+  clock (every thread: the Rust runtime's included) and the wall clock, the collector on.
 """
 
 

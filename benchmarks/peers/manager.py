@@ -36,6 +36,9 @@ PEERS = (
     Peer("bloop", ("bloop==3.1.1",), "bloop_peer.py"),  # pins its own old boto3/botocore
     Peer("dyntastic", ("dyntastic==0.18.0",), "dyntastic_peer.py"),
 )
+# Peers with an HTTP client of their own (no botocore to answer from memory): they join the
+# side-by-side scenario on dynalite instead of the microbenchmarks.
+SERVER_PEERS = (Peer("pydynox", ("pydynox==1.8.0",), "pydynox_peer.py"),)
 
 
 class PeerUnavailable(Exception):
@@ -118,9 +121,11 @@ class Worker:
     error: str | None = None
 
     @classmethod
-    def start(cls, peer: Peer, python: Path, items: int, log: IO[str]) -> Worker:
+    def start(
+        cls, peer: Peer, python: Path, items: int, log: IO[str], args: Sequence[str] = ()
+    ) -> Worker:
         proc = subprocess.Popen(
-            [str(python), str(HERE / peer.script), "--items", str(items)],
+            [str(python), str(HERE / peer.script), "--items", str(items), *args],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=log,
@@ -147,13 +152,17 @@ class Worker:
         self.meta = hello.get("meta", {})
 
     def measure(self, index: int, timeout: float = 120) -> int:
+        return self.measure_both(index, timeout)[0]
+
+    def measure_both(self, index: int, timeout: float = 120) -> tuple[int, int]:
+        """Nanoseconds of CPU and of wall time (0 when the case is on the thread clock)."""
         assert self.proc.stdin is not None
         self.proc.stdin.write(json.dumps({"run": index}) + "\n")
         self.proc.stdin.flush()
         answer = self._receive(timeout)
         if "error" in answer:
             raise RuntimeError(str(answer["error"]))
-        return int(answer["ns"])
+        return int(answer["ns"]), int(answer.get("wall", 0))
 
     def _receive(self, timeout: float) -> dict[str, Any]:
         try:

@@ -66,7 +66,7 @@ def dynalite(log_dir: Path) -> Iterator[tuple[str, int]]:
             proc.wait()
 
 
-def client_of(endpoint: str) -> Any:
+def client_of(endpoint: str, *, parameter_validation: bool = True) -> Any:
     import boto3
     from botocore.config import Config
 
@@ -76,7 +76,11 @@ def client_of(endpoint: str) -> Any:
         region_name="us-east-1",
         aws_access_key_id="bench",
         aws_secret_access_key="bench",
-        config=Config(retries={"mode": "standard", "max_attempts": 10}, max_pool_connections=64),
+        config=Config(
+            retries={"mode": "standard", "max_attempts": 10},
+            max_pool_connections=64,
+            parameter_validation=parameter_validation,
+        ),
     )
 
 
