@@ -18,6 +18,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from .errors import InvalidModel, InvalidValue
 from .types import AttributeValue
+from .types.scalars import JsonTextCodec
 
 if TYPE_CHECKING:
     from .models import Base, FieldSpec, ModelInfo
@@ -167,6 +168,8 @@ def _check_readable(info: ModelInfo, spec: FieldSpec, obj: Base) -> None:
     if adapter is None:
         return
     value = obj.__dict__.get(spec.name)
+    if isinstance(spec.codec, JsonTextCodec):  # a Json[...] field reads back from its text
+        value = spec.codec.plain(value)
     try:
         adapter.validate_python(value)
     except ValidationError as error:

@@ -55,6 +55,7 @@ from .scalars import (
     EpochCodec,
     FloatCodec,
     IntCodec,
+    JsonTextCodec,
     ScalarCodec,
     ScalarEnumCodec,
     SecretCodec,
@@ -203,6 +204,12 @@ def _is_epoch(metadata: Iterable[object]) -> bool:
     return any(m is AsEpoch or isinstance(m, AsEpoch) for m in metadata)
 
 
+def _is_json(metadata: Iterable[object]) -> bool:
+    """``pydantic.Json[T]`` is ``Annotated[T, Json()]``: a field that validates from JSON text."""
+    marker = cast(type, pydantic.Json)  # generic in the stubs; a plain class at runtime
+    return any(m is marker or isinstance(m, marker) for m in metadata)
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class _Registration:
     dynamo_type: str
@@ -248,6 +255,8 @@ class TypeRegistry:
 
     def codec_for(self, annotation: Any, metadata: Sequence[object] = ()) -> Codec:
         """The codec of a field annotation; ``metadata`` is its ``Annotated`` metadata."""
+        if _is_json(metadata):
+            return self._json_text(annotation)
         return self._codec(annotation, _is_epoch(metadata))
 
     def codec_for_value(self, value: object) -> Codec:
@@ -262,6 +271,8 @@ class TypeRegistry:
 
     def _codec(self, annotation: Any, epoch: bool) -> Codec:
         while get_origin(annotation) is Annotated:
+            if _is_json(annotation.__metadata__):
+                return self._json_text(get_args(annotation)[0])
             epoch = epoch or _is_epoch(annotation.__metadata__)
             annotation = get_args(annotation)[0]
         key = (annotation, epoch)
@@ -287,6 +298,8 @@ class TypeRegistry:
             )
         if annotation is Any or annotation is object:
             return self.dynamic
+        if annotation is pydantic.Json:  # a bare ``Json``: ``Json[Any]``
+            return self._json_text(Any)
         if isinstance(annotation, (str, ForwardRef)):
             raise TypeError(f"unresolved forward reference {annotation!r}")
         if isinstance(annotation, _TYPE_ALIAS_TYPES):
@@ -466,6 +479,17 @@ class TypeRegistry:
                 f"({type(error).__name__}); register it with pydantic_bloop.register_type()"
             ) from None
         return JsonCodec(self, annotation, adapter)
+
+    def _json_text(self, annotation: Any) -> Codec:
+        """A ``Json[annotation]`` field or element: the JSON text of its value, as S."""
+        try:
+            adapter: pydantic.TypeAdapter[Any] = pydantic.TypeAdapter(annotation)
+        except Exception as error:
+            raise TypeError(
+                f"Json[{describe(annotation)}]: pydantic cannot serialize it "
+                f"({type(error).__name__})"
+            ) from None
+        return JsonTextCodec(annotation, adapter)
 
 
 def _class_of(annotation: Any) -> type[Any] | None:

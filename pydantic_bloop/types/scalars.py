@@ -1,5 +1,5 @@
 """Codecs of the scalar DynamoDB types: S, N, B, BOOL (str, numbers, bytes, UUID, datetimes,
-secrets, enums).
+secrets, enums, the text of ``pydantic.Json`` fields).
 
 Internal: import public names from ``pydantic_bloop.types``.
 """
@@ -15,7 +15,9 @@ from typing import (
 )
 from uuid import UUID
 
-from .base import MISSING, AttributeValue, Codec, show, wrong_type
+import pydantic
+
+from .base import MISSING, AttributeValue, Codec, describe, show, wrong_type
 from .dynamic import load_dynamic
 from .numbers import (
     TEN_38,
@@ -354,3 +356,27 @@ class ScalarEnumCodec(EnumCodec, ScalarCodec):
 
     def unplain(self, plain: Any) -> Any:
         return self._values.unplain(plain)
+
+
+class JsonTextCodec(ScalarCodec):
+    """A ``pydantic.Json[T]`` field: stored as S, the JSON text of its value.
+
+    Such a field validates from text (``J(doc='{"a": 1}')`` holds ``{"a": 1}``), so the text is
+    what loads back; storing the parsed value would give a map that the field refuses.
+    """
+
+    dynamo_type = "S"
+    wire_tag = "S"  # the stored text is what pydantic's validation of the field takes
+
+    def __init__(self, annotation: object, adapter: pydantic.TypeAdapter[Any]) -> None:
+        self._annotation = annotation
+        self._adapter = adapter
+
+    def plain(self, value: Any) -> Any:
+        try:
+            # round_trip: a Json field inside the value is written as text, as it validates
+            return self._adapter.dump_json(value, round_trip=True, warnings="error").decode()
+        except Exception as error:
+            raise TypeError(
+                f"{show(value)} cannot be written as JSON of {describe(self._annotation)}: {error}"
+            ) from None
