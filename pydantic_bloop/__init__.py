@@ -2,6 +2,7 @@
 
 from .actions import UpdateAction
 from .async_engine import AsyncEngine, AsyncQuery, AsyncResults
+from .capacity import CapacityMeter, Units
 from .columns import Column, col
 from .conditions import Condition, ConditionArg, KeyCondition, KeyConditionArg
 from .engine import Engine
@@ -36,6 +37,7 @@ from .models import Base, BloopConfig
 from .paging import Page
 from .plans import Backoff, Call, Parallel, Plan, Sleep
 from .query import Query, Results
+from .rate_limit import RateLimit
 from .readers import AsyncStreamReader, StreamReader
 from .settings import EngineConfig
 from .streams import Change, Changes, InvalidRecords, RecordError, StreamError, parse_changes
@@ -57,6 +59,7 @@ __all__ = [
     "BloopError",
     "Call",
     "CancellationReason",
+    "CapacityMeter",
     "Change",
     "Changes",
     "Collection",
@@ -90,6 +93,7 @@ __all__ = [
     "Plan",
     "Query",
     "RangeKey",
+    "RateLimit",
     "RecordError",
     "Results",
     "Sleep",
@@ -106,6 +110,7 @@ __all__ = [
     "TransientError",
     "TransportError",
     "UnboundModel",
+    "Units",
     "UnloadedField",
     "UnsupportedOption",
     "UpdateAction",

@@ -310,7 +310,7 @@ class AsyncEngine(EngineCore):
 
     async def run(self, plan: Plan[R]) -> R:
         """Carry out ``plan`` (see ``pydantic_bloop.plans``): the async twin of ``Engine.run``."""
-        return await run_async(plan, self._execute, self._parallel, asyncio.sleep)
+        return await run_async(self._watched(plan), self._execute, self._parallel, asyncio.sleep)
 
 
 class AsyncQuery(QueryBuilder[M]):

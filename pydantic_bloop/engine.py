@@ -39,6 +39,8 @@ from .stream_reader import OnError, Start
 from .table_admin import TableDescription
 from .table_options import TableOption
 from .transactions import Transaction
+from .types.scalars import SecretCodec
+from .watch import Watch, watched
 from .writes import WriteOptions
 
 if TYPE_CHECKING:
@@ -128,6 +130,21 @@ class EngineCore:
             raise UnboundModel(
                 f"{model.__name__} is not bound to this engine: call engine.bind({model.__name__})"
             ) from None
+
+    def _watched(self, plan: Plan[R]) -> Plan[R]:
+        """`plan` as the engine runs it: every call metered, paced and logged (see `watch`)."""
+        c = self.config
+        return watched(plan, Watch(c.capacity, c.rate_limit, self._secret_keys))
+
+    def _secret_keys(self) -> frozenset[str]:
+        """The stored names of key fields typed ``SecretStr`` / ``SecretBytes`` in bound models
+        (their values are masked in log lines)."""
+        return frozenset(
+            spec.dynamo_name
+            for model in list(self._bindings.tables)
+            for spec in model_info(model).keys
+            if isinstance(spec.codec, SecretCodec)
+        )
 
     def _write_options(self) -> WriteOptions:
         c = self.config
@@ -452,7 +469,7 @@ class Engine(EngineCore):
     def run(self, plan: Plan[R]) -> R:
         """Carry out ``plan`` (see `pydantic_bloop.plans`): every operation is one, and
         plans of your own (e.g. ``plans.call(Call("describe_table", {...}))``) run the same way."""
-        return run_sync(plan, self._execute, self._parallel, time.sleep)
+        return run_sync(self._watched(plan), self._execute, self._parallel, time.sleep)
 
 
 def _outcome(execute: Any, call: Call) -> Response | BaseException:

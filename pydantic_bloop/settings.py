@@ -10,7 +10,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, TypedDict
 
+from .capacity import CapacityMeter
 from .plans import Backoff
+from .rate_limit import RateLimit
 from .table_options import final_table_name
 from .writes import Persist
 
@@ -27,6 +29,8 @@ class EngineConfig:
     (``"overwrite"``). ``table_name_template``: the final table name of a model's table.
     ``max_concurrency``: requests at once for batches and multi-object writes. ``backoff``: the
     sleeps between retries of throttled and unprocessed requests and between table waits.
+    ``capacity``: a `CapacityMeter` that every request asks DynamoDB to report its consumed
+    capacity to. ``rate_limit``: a `RateLimit` pacing every request (for bulk work).
     """
 
     atomic: bool = False
@@ -34,6 +38,8 @@ class EngineConfig:
     table_name_template: TableNameTemplate = "{table_name}"
     max_concurrency: int = 8
     backoff: Backoff = field(default_factory=Backoff)
+    capacity: CapacityMeter | None = None
+    rate_limit: RateLimit | None = None
 
     def __post_init__(self) -> None:
         if self.persist not in ("update", "overwrite"):
@@ -66,6 +72,8 @@ class Settings(TypedDict, total=False):
     table_name_template: TableNameTemplate
     max_concurrency: int
     backoff: Backoff | None  # None: the default Backoff()
+    capacity: CapacityMeter | None
+    rate_limit: RateLimit | None
 
 
 def setting_names() -> tuple[frozenset[str], frozenset[str]]:
