@@ -35,6 +35,7 @@ __all__ = [
     "model_complete",
     "own_field_names",
     "plain_fields_model",
+    "refuse_validation",
     "replace_fields_set",
     "validate_field",
     "wire_validator",
@@ -62,6 +63,22 @@ def class_fields_complete(cls: type[BaseModel]) -> bool:
     if complete is None:
         complete = cls.__pydantic_complete__
     return bool(complete)
+
+
+class _Refusing:
+    """Stands in for the validator of a class that must make no objects: every use raises."""
+
+    def __init__(self, error: Exception) -> None:
+        self._error = error
+
+    def __getattr__(self, name: str) -> Any:
+        raise type(self._error)(*self._error.args)
+
+
+def refuse_validation(cls: type[BaseModel], error: Exception) -> None:
+    """Make every instantiation and validation of ``cls`` raise a copy of ``error`` (pydantic
+    calls ``__pydantic_validator__`` for each)."""
+    type.__setattr__(cls, "__pydantic_validator__", _Refusing(error))
 
 
 def own_field_names(cls: type[Any]) -> Mapping[str, object]:

@@ -38,7 +38,6 @@ from pydantic import (
     TypeAdapter,
     ValidationError,
 )
-from pydantic.fields import FieldInfo
 
 from . import template_fill
 from ._pydantic_compat import (
@@ -46,17 +45,18 @@ from ._pydantic_compat import (
     NoInitField,
     class_fields_complete,
     own_field_names,
+    refuse_validation,
     replace_fields_set,
     validate_field,
 )
 from .columns import Column
 from .entities import Entity, entity_of
 from .errors import InvalidItem, InvalidModel, InvalidValue, UnloadedField
+from .field_checks import by_stored_name, field_spec, primary_key
 from .field_spec import FieldSpec
-from .immutable import immutable
 from .indexes import Index, IndexDeclaration, IndexSpec
-from .indexing import check_index_annotations, check_key_field, index_declarations, index_spec
-from .limits import check_attribute_name, check_key_value, shown
+from .indexing import check_index_annotations, index_declarations, index_spec
+from .limits import check_key_value, shown
 from .mapper_state import (
     SNAPSHOT_SLOT,
     attach_info,
@@ -68,12 +68,10 @@ from .mapper_state import (
     pickle_snapshot,
     unpickle_snapshot,
 )
-from .markers import DynamoName, HashKey, RangeKey
 from .table_options import StreamView, TableClass, TableSpec, table_spec
 from .template_query import key_kwargs
 from .templates import KeyTemplate, check_shapes, templates_of
-from .types import MISSING, AttributeValue, codec_for
-from .updates import NOTHING_ATTRIBUTE
+from .types import MISSING, AttributeValue
 from .versions import version_field
 from .wire import ItemReader, item_reader
 
@@ -435,8 +433,8 @@ def _complete(model: type[Base]) -> ModelInfo:
             return info
         missing = "a type it names"
         if not class_fields_complete(model):
-            try:
-                model.model_rebuild(_parent_namespace_depth=0)
+            try:  # pydantic's own rebuild: Base.model_rebuild would come back here
+                super(Base, model).model_rebuild(_parent_namespace_depth=0)
             except PydanticUndefinedAnnotation as exc:
                 missing = f"{exc.name!r}" if exc.name else missing
         if not class_fields_complete(model):
@@ -445,7 +443,13 @@ def _complete(model: type[Base]) -> ModelInfo:
                 f"{name} is not fully defined: {missing} is not defined yet (define it, then "
                 f"call {name}.model_rebuild() if it is not a module-level name)"
             )
-        return _install(model, _build_info(model))
+        try:
+            info = _build_info(model)
+        except InvalidModel as exc:
+            # pydantic may have completed the class already: its objects must not be made
+            refuse_validation(model, exc)
+            raise
+        return _install(model, info)
 
 
 class Base(BaseModel, metaclass=BloopModelMetaclass):
@@ -456,6 +460,29 @@ class Base(BaseModel, metaclass=BloopModelMetaclass):
     __slots__ = (SNAPSHOT_SLOT,)
     __bloop__: ClassVar[ModelInfo]
     model_config = ConfigDict(ignored_types=(IndexDeclaration,))
+
+    @classmethod
+    def model_rebuild(
+        cls,
+        *,
+        force: bool = False,
+        raise_errors: bool = True,
+        _parent_namespace_depth: int = 2,
+        _types_namespace: Any = None,
+    ) -> bool | None:
+        """pydantic's ``model_rebuild``, then the definition checks of a model whose annotations
+        were completed late: its ``InvalidModel`` is raised here at the latest (pydantic rebuilds
+        a model this way on its first instantiation or validation too)."""
+        depth = _parent_namespace_depth + 1 if _parent_namespace_depth > 0 else 0  # our frame
+        rebuilt = super().model_rebuild(
+            force=force,
+            raise_errors=raise_errors,
+            _parent_namespace_depth=depth,
+            _types_namespace=_types_namespace,
+        )
+        if is_deferred(cls) and class_fields_complete(cls):
+            model_info(cls)  # builds the metadata now, or raises InvalidModel
+        return rebuilt
 
     # A pickled or copied object keeps what it last saw of its stored item (pydantic's state
     # and copies leave slots out), so it still saves as a diff and atomically: a copy of a
@@ -490,9 +517,9 @@ __all__ = ["Base", "BloopConfig", "FieldSpec", "ModelInfo", "model_info"]
 def _build_info(cls: type[Base]) -> ModelInfo:
     """The metadata of a model class, or ``InvalidModel`` naming what is wrong with it."""
     label = cls.__name__
-    fields = {name: _field_spec(label, name, fi) for name, fi in cls.model_fields.items()}
-    by_dynamo = _by_stored_name(label, fields)
-    hash_key, range_key = _primary_key(label, fields)
+    fields = {name: field_spec(label, name, fi) for name, fi in cls.model_fields.items()}
+    by_dynamo = by_stored_name(label, fields)
+    hash_key, range_key = primary_key(label, fields)
     info = ModelInfo(
         model=cls,
         fields=fields,
@@ -520,70 +547,3 @@ def _build_info(cls: type[Base]) -> ModelInfo:
         info.indexes[name] = index
         info.bound_indexes[name] = Index(cls, index)
     return info
-
-
-def _field_spec(label: str, name: str, fi: FieldInfo) -> FieldSpec:
-    """One field as stored: its markers (``DynamoName``, key role) and its codec."""
-    dynamo_name = name
-    role: Literal["hash", "range"] | None = None
-    for marker in fi.metadata:
-        if isinstance(marker, DynamoName):
-            if not marker.name:
-                raise InvalidModel(f"{label}.{name}: DynamoName needs a non-empty name")
-            if marker.name == NOTHING_ATTRIBUTE:
-                raise InvalidModel(f"{label}.{name}: {NOTHING_ATTRIBUTE!r} is reserved")
-            dynamo_name = marker.name
-            check_attribute_name(f"{label}.{name}", dynamo_name, key=False)
-        elif isinstance(marker, HashKey | RangeKey):
-            new_role: Literal["hash", "range"] = "hash" if isinstance(marker, HashKey) else "range"
-            if role is not None and role != new_role:
-                raise InvalidModel(f"{label}.{name} cannot be both hash key and range key")
-            role = new_role
-    try:
-        codec = codec_for(fi.annotation, fi.metadata)
-    except (TypeError, ValueError) as exc:
-        raise InvalidModel(f"{label}.{name}: {exc}") from None
-    spec = FieldSpec(
-        name,
-        dynamo_name,
-        codec,
-        role,
-        required=fi.is_required(),
-        immutable=immutable(fi.annotation),
-    )
-    if role is not None:
-        check_key_field(label, spec, "key")
-    return spec
-
-
-def _by_stored_name(label: str, fields: Mapping[str, FieldSpec]) -> dict[str, FieldSpec]:
-    """The fields by attribute name: two fields stored under one name is an error."""
-    by_dynamo: dict[str, FieldSpec] = {}
-    for spec in fields.values():
-        taken = by_dynamo.setdefault(spec.dynamo_name, spec)
-        if taken is not spec:
-            raise InvalidModel(
-                f"{label}.{spec.name} is stored as {spec.dynamo_name!r}, "
-                f"which {label}.{taken.name} already uses"
-            )
-    return by_dynamo
-
-
-def _primary_key(
-    label: str, fields: Mapping[str, FieldSpec]
-) -> tuple[FieldSpec | None, FieldSpec | None]:
-    """The hash key and range key fields: at most one of each, and no range key alone."""
-    keys: dict[str, FieldSpec] = {}
-    for spec in fields.values():
-        if spec.role is None:
-            continue
-        other = keys.setdefault(spec.role, spec)
-        if other is not spec:
-            what = "hash keys" if spec.role == "hash" else "range keys"
-            raise InvalidModel(
-                f"{label} has two {what}: {other.name} and {spec.name} (a table has one)"
-            )
-    hash_key, range_key = keys.get("hash"), keys.get("range")
-    if range_key is not None and hash_key is None:
-        raise InvalidModel(f"{label} declares range key {range_key.name} but no HashKey field")
-    return hash_key, range_key

@@ -23,6 +23,7 @@ from pydantic_bloop._pydantic_compat import (
     model_complete,
     own_field_names,
     plain_fields_model,
+    refuse_validation,
     replace_fields_set,
     validate_field,
     wire_validator,
@@ -155,3 +156,17 @@ def test_the_fast_reader_serves_a_plain_table_model() -> None:
     assert row is not None
     assert row == Row(id="k", n=4)
     assert row.model_fields_set == {"id", "n"}
+
+
+def test_refuse_validation_stops_instantiation_and_validation() -> None:
+    class Closed(BaseModel):
+        x: int
+
+    refuse_validation(Closed, ValueError("closed for good"))
+
+    with pytest.raises(ValueError, match="closed for good"):
+        Closed(x=1)
+    with pytest.raises(ValueError, match="closed for good"):
+        Closed.model_validate({"x": 1})
+    with pytest.raises(ValueError, match="closed for good"):
+        Closed.model_validate_json('{"x": 1}')
