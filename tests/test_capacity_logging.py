@@ -163,7 +163,7 @@ def test_a_query_reports_what_the_meter_sums(engine: Engine) -> None:
 
 
 def test_batched_reads_count_every_request(engine: Engine, client: DynamoDBClient) -> None:
-    items = [Item(id=f"b{i}", n=i) for i in range(150)]
+    items = [Item(id=f"b{i}", n=i) for i in range(105)]
     engine.save(*items)
     meter = CapacityMeter()
     with engine.context(capacity=meter, max_concurrency=1) as metered:
