@@ -11,6 +11,7 @@ from .errors import (
     BloopError,
     CancellationReason,
     ConstraintViolation,
+    HookError,
     InvalidCondition,
     InvalidItem,
     InvalidModel,
@@ -29,6 +30,7 @@ from .errors import (
     UnloadedField,
     UnsupportedOption,
 )
+from .hooks import CommitEvent, Hooks, ObjectEvent, TableEvent
 from .indexes import GlobalIndex, Index, LocalIndex
 from .items import from_item, key_only, to_item
 from .markers import DynamoName, HashKey, RangeKey, Version
@@ -64,6 +66,7 @@ __all__ = [
     "Changes",
     "Collection",
     "Column",
+    "CommitEvent",
     "Condition",
     "ConditionArg",
     "ConstraintViolation",
@@ -72,6 +75,8 @@ __all__ = [
     "EngineConfig",
     "GlobalIndex",
     "HashKey",
+    "HookError",
+    "Hooks",
     "Index",
     "InvalidCondition",
     "InvalidItem",
@@ -88,6 +93,7 @@ __all__ = [
     "MigrationFailed",
     "MigrationProgress",
     "MissingObjects",
+    "ObjectEvent",
     "Page",
     "Parallel",
     "Plan",
@@ -100,6 +106,7 @@ __all__ = [
     "StreamError",
     "StreamReader",
     "TableDescription",
+    "TableEvent",
     "TableMigration",
     "TableMismatch",
     "TableNotActive",

@@ -26,6 +26,7 @@ from .conditions import ConditionArg
 from .drivers import Outcomes, run_async
 from .engine import Bindings, EngineCore, streams_endpoint
 from .entities import Collection
+from .hooks import Hooks
 from .indexes import Index
 from .migrations import Migration
 from .migrations import Progress as OnProgress
@@ -76,6 +77,7 @@ class AsyncEngine(EngineCore):
         self._owned_streams: Any = None  # the same for a streams client we created
         self.config = EngineConfig().with_settings(settings)
         self._bindings = Bindings()
+        self.hooks = Hooks(sync=False)  # handlers may be async functions, or plain ones
         self._bind_lock = asyncio.Lock()
 
     def __repr__(self) -> str:
@@ -310,7 +312,9 @@ class AsyncEngine(EngineCore):
 
     async def run(self, plan: Plan[R]) -> R:
         """Carry out ``plan`` (see ``pydantic_bloop.plans``): the async twin of ``Engine.run``."""
-        return await run_async(self._watched(plan), self._execute, self._parallel, asyncio.sleep)
+        return await self.hooks.run_async(
+            lambda: run_async(self._watched(plan), self._execute, self._parallel, asyncio.sleep)
+        )
 
 
 class AsyncQuery(QueryBuilder[M]):
@@ -362,7 +366,7 @@ class AsyncResults(Progress[M]):
     async def __anext__(self) -> M:
         cursor = self._cursor
         while True:
-            obj = cursor.pop()
+            obj = await self._engine.hooks.run_then_await(cursor.pop)  # loaded hooks
             if obj is not None:
                 return obj  # type: ignore[return-value]
             if not await self._fetch():
@@ -392,7 +396,8 @@ class AsyncResults(Progress[M]):
         if self._cursor.page_done() and not await self._fetch():
             return []
         self.close()
-        return list(self._cursor.drain())  # type: ignore[arg-type]
+        cursor = self._cursor
+        return await self._engine.hooks.run_then_await(lambda: list(cursor.drain()))  # type: ignore[arg-type]
 
     def close(self) -> None:
         """Stop prefetching (the iterator stays usable; it fetches on demand)."""

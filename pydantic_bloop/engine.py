@@ -26,6 +26,7 @@ from .conditions import ConditionArg, as_condition
 from .drivers import Outcomes, run_sync
 from .entities import Collection
 from .errors import InvalidModel, UnboundModel
+from .hooks import Hooks
 from .indexes import Index
 from .migrations import Migration, Progress, TableMigration
 from .models import Base, ModelInfo, model_info
@@ -112,12 +113,14 @@ class EngineCore:
     """
 
     config: EngineConfig
+    hooks: Hooks  # lifecycle hooks: ``engine.hooks.on_saved(handler)`` (see docs/hooks.md)
     _bindings: Bindings
 
     def _derive(self, changes: Settings) -> Self:
         """A copy with some settings changed, sharing client, bindings and transport state."""
         clone = copy.copy(self)
         clone.config = self.config.with_settings(changes)
+        clone.hooks = self.hooks.child()  # the engine's handlers, and the context's own
         if clone.config.table_name_template != self.config.table_name_template:
             clone._bindings = Bindings()  # other names, other tables: bind them anew
         return clone
@@ -270,6 +273,7 @@ class Engine(EngineCore):
         self._owns_streams = False
         self.config = EngineConfig().with_settings(settings)
         self._bindings = Bindings()
+        self.hooks = Hooks(sync=True)
         # one bind at a time (threads share the engine and its contexts share the lock)
         self._bind_lock = threading.RLock()
         self._pool = _Pool()
@@ -469,7 +473,9 @@ class Engine(EngineCore):
     def run(self, plan: Plan[R]) -> R:
         """Carry out ``plan`` (see `pydantic_bloop.plans`): every operation is one, and
         plans of your own (e.g. ``plans.call(Call("describe_table", {...}))``) run the same way."""
-        return run_sync(self._watched(plan), self._execute, self._parallel, time.sleep)
+        return self.hooks.run_sync(
+            lambda: run_sync(self._watched(plan), self._execute, self._parallel, time.sleep)
+        )
 
 
 def _outcome(execute: Any, call: Call) -> Response | BaseException:

@@ -191,3 +191,17 @@ class MigrationFailed(BloopError):
             f"table {table_name!r}: step {number} of {total} ({step}) failed{why}; "
             f"the steps before it are done, migrate again to continue"
         )
+
+
+class HookError(BloopError):
+    """A lifecycle hook is registered wrongly, or raised after its operation succeeded: what
+    the operation wrote stays written and the objects' snapshots reflect it. ``errors`` are
+    the handlers' exceptions (the first is the ``__cause__``), ``events`` what each was
+    handling (see docs/hooks.md)."""
+
+    def __init__(
+        self, message: str, errors: Sequence[BaseException] = (), events: Sequence[object] = ()
+    ) -> None:
+        self.errors = list(errors)
+        self.events = list(events)
+        super().__init__(message)

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from .conditions import Condition
 from .entities import readers
 from .errors import InvalidValue, MissingObjects, TransientError, TransportError
+from .hooks import report_object
 from .models import Base, ModelInfo, model_info
 from .outcomes import settle, summary, unknown
 from .plans import Backoff, Call, Parallel, Plan, Response, Sleep
@@ -75,6 +76,7 @@ def get(
         raise MissingObjects(f"no {info.label} with key {_show_key(key)}", [key])
     obj = found.instance_from(item, None)
     remember(obj, seen(found, item, None, obj))
+    report_object("loaded", obj, table)
     return obj
 
 
@@ -123,6 +125,7 @@ def load(objs: Sequence[Base], table_of: TableOf, consistent: bool, backoff: Bac
                             if readers((info,)).info_for(item) is not info:
                                 break  # another entity's item: this object's is missing
                             refresh(info, obj, item)
+                            report_object("loaded", obj, table)
                         else:
                             found.add(ident)
             unprocessed: dict[str, dict[str, Any]] = result.get("UnprocessedKeys") or {}

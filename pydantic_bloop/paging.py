@@ -27,6 +27,7 @@ from .columns import Column
 from .conditions import And, Comparison, Condition, Renderer, and_all, show_operand
 from .entities import readers
 from .errors import InvalidQuery
+from .hooks import report_object
 from .indexes import IndexSpec
 from .models import Base, FieldSpec, ModelInfo
 from .plans import Call, Plan, Response
@@ -111,6 +112,7 @@ class Cursor:
     def __init__(self, state: QueryState, table: str) -> None:
         check_runnable(state)
         self.state = state
+        self.table = table
         self.params = request_params(state, table)
         self.projected = projected_fields(state)
         self.readers = readers((state.info, *state.members))
@@ -189,6 +191,7 @@ class Cursor:
         projected = self._projected_of(info)
         obj = info.instance_from(item, projected)  # may raise: then the item stays ahead
         remember(obj, seen(info, item, projected, obj))
+        report_object("loaded", obj, self.table)
         self.buffer.popleft()
         self.position = position
         self.count += 1

@@ -45,6 +45,7 @@ from .conditions import (
 )
 from .entities import Collection
 from .errors import InvalidCondition, InvalidQuery, MissingObjects
+from .hooks import Hooks
 from .indexes import Index
 from .keyrules import check_columns, check_key
 from .models import Base, FieldSpec, model_info
@@ -73,6 +74,8 @@ _MAX_SEGMENTS = 1_000_000  # DynamoDB's bound on TotalSegments
 
 class Executor(Protocol):
     """What a sync builder needs from its engine."""
+
+    hooks: Hooks
 
     def table_name(self, model: type[Base]) -> str: ...
     def run(self, plan: Plan[R]) -> R: ...
@@ -280,7 +283,7 @@ class Results(Progress[M]):
     def __next__(self) -> M:
         cursor = self._cursor
         while True:
-            obj = cursor.pop()
+            obj = self._engine.hooks.run_sync(cursor.pop)  # its loaded hooks, per object
             if obj is not None:
                 return obj  # type: ignore[return-value]
             call = cursor.next_call()
@@ -296,7 +299,7 @@ class Results(Progress[M]):
             if call is None:
                 return []
             cursor.accept(self._engine.run(call_plan(call)))
-        return list(cursor.drain())  # type: ignore[arg-type]
+        return self._engine.hooks.run_sync(lambda: list(cursor.drain()))  # type: ignore[arg-type]
 
 
 # -- the pure part -----------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from dataclasses import replace
 from typing import Any
 
 from .errors import InvalidModel, TableMismatch, UnsupportedOption
+from .hooks import TableKind, report_table
 from .indexes import IndexSpec
 from .migrations import (
     Description,
@@ -354,6 +355,8 @@ def bind(
         yield from apply(goal, steps, backoff, timeout, progress)
         ran = [c for c in found if any(s in c.steps for s in steps)]
         yield from _check_applied(goal, ran, skip, flags)
+    kind: TableKind = "created" if created else "migrated" if migrate and steps else "validated"
+    report_table(kind, table, [i.model for i in infos], migration)
     return migration
 
 

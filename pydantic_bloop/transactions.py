@@ -18,6 +18,7 @@ from typing import Any
 from .actions import UpdateAction
 from .conditions import Condition, ConditionArg, as_condition
 from .errors import CancellationReason, InvalidTransaction, MissingObjects, TransactionCanceled
+from .hooks import report_commit, report_object
 from .models import Base, model_info
 from .plans import Backoff, Call, Plan, Response, Sleep, error_code
 from .tracking import refresh
@@ -157,7 +158,8 @@ class Transaction:
         }
         yield from send(Call("transact_write_items", params), self._parts, self._options.backoff)
         for write in self._writes:
-            write.applied(None)
+            write.applied(None, in_transaction=True)
+        report_commit(self.client_request_token, [w.obj for w in self._writes])
 
 
 def _checked(condition: ConditionArg | None, where: str) -> Condition | None:
@@ -197,6 +199,7 @@ def load(objs: Sequence[Base], table_of: TableOf, backoff: Backoff) -> Plan[None
                 missing.append(obj)
             else:
                 refresh(model_info(type(obj)), obj, item)
+                report_object("loaded", obj, w.table)
     if missing:
         raise MissingObjects(f"not found: {describe_objects(missing)}", missing)
 

@@ -28,6 +28,7 @@ from typing import Any, Literal
 from . import versions
 from .conditions import Condition, Renderer, and_all
 from .errors import ConstraintViolation, InvalidCondition
+from .hooks import ObjectKind, report_object
 from .limits import attrs_size, check_write
 from .models import Base, ModelInfo, model_info
 from .plans import Backoff, Call, Response, error_code
@@ -152,11 +153,20 @@ class Write:
         attrs.update(params.get("ExpressionAttributeValues") or {})
         return attrs_size(attrs)
 
-    def applied(self, response: Response | None = None) -> None:
-        """DynamoDB applied this write: the object now has seen what is stored. `response` is
-        the write's own response (None inside a batch, which has none per item)."""
+    def applied(self, response: Response | None = None, *, in_transaction: bool = False) -> None:
+        """DynamoDB applied this write: the object now has seen what is stored (then the
+        lifecycle hooks hear of it). `response` is the write's own response (None inside a
+        batch or a transaction, which have none per item)."""
         if self.kind == "check":
             return
+        self._take(response)
+        # `returns` marks the write of engine.update / tx.update (see updating.update_write)
+        kind: ObjectKind = (
+            "deleted" if self.kind == "delete" else "updated" if self.returns else "saved"
+        )
+        report_object(kind, self.obj, self.table, transaction=in_transaction)
+
+    def _take(self, response: Response | None) -> None:
         stored: dict[str, AttributeValue] | None = (response or {}).get("Attributes")
         if self.returns and stored is not None:
             refresh(self.info, self.obj, stored)
