@@ -1,6 +1,7 @@
 """pydantic_bloop: a typed DynamoDB object mapper for pydantic v2 models."""
 
 from .actions import UpdateAction
+from .aio_clients import aio_client
 from .async_engine import AsyncEngine, AsyncQuery, AsyncResults
 from .capacity import CapacityMeter, Units
 from .columns import Column, col
@@ -122,6 +123,7 @@ __all__ = [
     "UnsupportedOption",
     "UpdateAction",
     "Version",
+    "aio_client",
     "col",
     "from_item",
     "key_only",

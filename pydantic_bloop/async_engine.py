@@ -21,6 +21,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self, TypeVar, Unpack, overload
 
 from .actions import UpdateAction
+from .aio_clients import aio_client
 from .answers import engine_call, guard
 from .conditions import ConditionArg
 from .drivers import Outcomes, run_async
@@ -97,17 +98,7 @@ class AsyncEngine(EngineCore):
 
     async def __aenter__(self) -> Self:
         if self._client is None:
-            from aiobotocore.config import AioConfig
-            from aiobotocore.session import get_session
-
-            session: Any = get_session()  # its stubs overload every AWS service
-            self._owned = session.create_client(
-                "dynamodb",
-                # no parameter validation: the engine builds its requests (see default_client)
-                config=AioConfig(
-                    retries={"mode": "standard", "max_attempts": 10}, parameter_validation=False
-                ),
-            )
+            self._owned = aio_client()
             self._client = await self._owned.__aenter__()
         return self
 
