@@ -25,9 +25,10 @@ from typing import Any
 
 from mypy.errorcodes import OPERATOR
 from mypy.messages import format_type
-from mypy.nodes import TypeInfo, Var
+from mypy.nodes import TypeInfo
 from mypy.plugin import (
     AttributeContext,
+    FunctionContext,
     FunctionSigContext,
     MethodContext,
     MethodSigContext,
@@ -44,8 +45,10 @@ from mypy.types import (
     get_proper_type,
 )
 from mypy.version import __version__ as MYPY_VERSION
-from pydantic.mypy import METADATA_KEY, PydanticPlugin
+from pydantic.mypy import PydanticPlugin
 
+from .mypy_keys import KEYWORDS, KeyChecks, check_key_arguments, key_default
+from .mypy_keys import is_field as _is_field
 from .mypy_support import guarded, verdict, warn
 
 __all__ = ["BloopPlugin", "plugin"]
@@ -78,11 +81,24 @@ class BloopPlugin(PydanticPlugin):
         return guarded(MYPY_VERSION, partial(_column_of_field, column.node), _default_attr)
 
     def get_method_hook(self, fullname: str) -> Callable[[MethodContext], Type] | None:
+        if fullname in KEYWORDS:
+            return self._key_hook(fullname)
         if fullname.endswith(".__eq__"):
             return _EQ_HOOK
         if fullname.endswith(".__ne__"):
             return _NE_HOOK
         return super().get_method_hook(fullname)
+
+    def get_function_hook(self, fullname: str) -> Callable[[FunctionContext], Type] | None:
+        if fullname in KEYWORDS:
+            return self._key_hook(fullname)
+        return super().get_function_hook(fullname)
+
+    def _key_hook(self, fullname: str) -> Callable[[MethodContext | FunctionContext], Type]:
+        """``get(Post, id=...)``, ``key_only(Post, ...)``: as pydantic checks ``Post(...)``."""
+        config = self.plugin_config
+        checks = KeyChecks(names=config.init_forbid_extra, types=config.init_typed)
+        return guarded(MYPY_VERSION, partial(check_key_arguments, checks, fullname), key_default)
 
     def get_method_signature_hook(
         self, fullname: str
@@ -101,27 +117,6 @@ class BloopPlugin(PydanticPlugin):
     def report_config_data(self, ctx: ReportConfigContext) -> dict[str, Any]:
         data = super().report_config_data(ctx)
         return {**data, "pydantic_bloop": __version__}
-
-
-def _is_field(info: TypeInfo, name: str) -> bool:
-    """Whether ``name`` is a pydantic field of the model ``info`` (inherited ones included)."""
-    metadata: dict[str, Any] | None = info.metadata.get(METADATA_KEY)
-    if metadata is not None:
-        fields: dict[str, Any] = metadata.get("fields", {})
-        return name in fields
-    # pydantic's plugin did not describe the class (it gave up on it): judge by the symbol.
-    symbol = info.get(name)
-    if symbol is None or not isinstance(symbol.node, Var):
-        return False
-    var = symbol.node
-    return (
-        not var.is_classvar
-        and not var.is_property
-        and not name.startswith("_")
-        and name != "model_config"
-        and var.info.has_base(BASE_FULLNAME)
-        and var.info.fullname != BASE_FULLNAME
-    )
 
 
 def _is_column(typ: Type) -> bool:

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+PIP = (sys.executable, "-m", "pip")
 INSTALL = os.environ.get("BLOOP_TEST_INSTALL", "") in ("1", "true")
 
 
@@ -95,8 +96,7 @@ def test_the_wheel_installs_and_runs_in_a_new_virtual_environment(
     venv.create(env_dir, with_pip=False)  # pip from here installs into it: no download of pip
     python = env_dir / "bin" / "python"
     subprocess.run(
-        [sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-deps"]
-        + ["--no-index", str(wheel)],
+        [*PIP, "--python", str(python), "install", "-q", "--no-deps", "--no-index", str(wheel)],
         check=True,
     )
     # The dependencies (pydantic, boto3, ...) come from this environment's site-packages, which
