@@ -406,6 +406,23 @@ class Column(Generic[T]):
             raise InvalidCondition(f"{self.label}[{key}]: list indexes must be >= 0")
         return Column(self.model, self.field, (*self.path, key), child, f"{self.label}[{key!r}]")
 
+    if not TYPE_CHECKING:  # mypy's plugin declares it for mypy (see pydantic_bloop.mypy)
+
+        def __getattr__(self, name):
+            """``Post.author.name``: the path to a field of a nested model, as
+            ``Post.author["name"]``."""
+            if name.startswith("_") or name in _SLOTS:
+                # copy and pickle probe for dunders on objects whose slots are not set yet
+                raise AttributeError(name)
+            child = self.codec.attribute(name)
+            if child is None:
+                raise AttributeError(f"{self.label} has no attribute {name!r}")
+            path = (*self.path, name)
+            return Column(self.model, self.field, path, child, f"{self.label}.{name}")
+
+
+_SLOTS = frozenset(Column.__slots__)
+
 
 def _reversed(low: AttributeValue | Column[Any], high: AttributeValue | Column[Any]) -> bool:
     """Whether two scalar bounds are in the wrong order, as DynamoDB orders them (numbers by

@@ -23,11 +23,12 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from mypy.errorcodes import OPERATOR
+from mypy.errorcodes import ATTR_DEFINED, OPERATOR
 from mypy.messages import format_type
-from mypy.nodes import TypeInfo
+from mypy.nodes import ARG_POS, Argument, TypeInfo, Var
 from mypy.plugin import (
     AttributeContext,
+    ClassDefContext,
     FunctionContext,
     FunctionSigContext,
     MethodContext,
@@ -35,11 +36,14 @@ from mypy.plugin import (
     Plugin,
     ReportConfigContext,
 )
+from mypy.plugins.common import add_method_to_class
 from mypy.types import (
+    AnyType,
     CallableType,
     FunctionLike,
     Instance,
     Type,
+    TypeOfAny,
     UnionType,
     flatten_nested_unions,
     get_proper_type,
@@ -47,9 +51,9 @@ from mypy.types import (
 from mypy.version import __version__ as MYPY_VERSION
 from pydantic.mypy import PydanticPlugin
 
-from .mypy_keys import KEYWORDS, KeyChecks, check_key_arguments, key_default
+from .mypy_keys import KEYWORDS, KeyChecks, check_key_arguments, key_default, nested_field
 from .mypy_keys import is_field as _is_field
-from .mypy_support import guarded, verdict, warn
+from .mypy_support import SUPPORTED, guarded, verdict, warn
 
 __all__ = ["BloopPlugin", "plugin"]
 
@@ -79,6 +83,23 @@ class BloopPlugin(PydanticPlugin):
         if column is None or not isinstance(column.node, TypeInfo):
             return None
         return guarded(MYPY_VERSION, partial(_column_of_field, column.node), _default_attr)
+
+    def get_customize_class_mro_hook(
+        self, fullname: str
+    ) -> Callable[[ClassDefContext], None] | None:
+        if fullname == COLUMN_FULLNAME:
+            return _declare_getattr
+        return super().get_customize_class_mro_hook(fullname)
+
+    def get_attribute_hook(self, fullname: str) -> Callable[[AttributeContext], Type] | None:
+        # ``Post.author.name``: an attribute Column does not have is a nested model's field
+        owner, _, name = fullname.rpartition(".")
+        if owner != COLUMN_FULLNAME:
+            return super().get_attribute_hook(fullname)
+        column = self.lookup_fully_qualified(COLUMN_FULLNAME)
+        if column is None or not isinstance(column.node, TypeInfo) or column.node.get(name):
+            return super().get_attribute_hook(fullname)
+        return guarded(MYPY_VERSION, partial(_nested_column, column.node, name), _default_attr)
 
     def get_method_hook(self, fullname: str) -> Callable[[MethodContext], Type] | None:
         if fullname in KEYWORDS:
@@ -129,6 +150,40 @@ def _column_of_field(column: TypeInfo, ctx: AttributeContext) -> Type:
     if ctx.is_lvalue:
         return ctx.default_attr_type
     return Instance(column, [ctx.default_attr_type])
+
+
+def _declare_getattr(ctx: ClassDefContext) -> None:
+    """Give ``Column`` (to mypy only) the ``__getattr__`` it has at run time, so that a path
+    into a nested model reaches `_nested_column`. Pyright does not see it: there
+    ``col(Post.views).bogus`` stays an error, and ``col(Post.author.name)`` is the typed path."""
+    if "__getattr__" in ctx.cls.info.names:
+        return
+    try:
+        name = ctx.api.named_type("builtins.str")
+        result = Instance(ctx.cls.info, [AnyType(TypeOfAny.special_form)])
+        argument = Argument(Var("name", name), name, None, ARG_POS)
+        add_method_to_class(ctx.api, ctx.cls, "__getattr__", [argument], result)
+    except Exception as exc:  # as `guarded` does for the other hooks
+        ctx.api.fail(
+            f"pydantic_bloop.mypy failed on mypy {MYPY_VERSION} ({type(exc).__name__}: {exc}); "
+            f"it supports mypy{SUPPORTED}",
+            ctx.cls,
+        )
+
+
+def _nested_column(column: TypeInfo, name: str, ctx: AttributeContext) -> Type:
+    """``Post.author.name`` is ``Column[str]`` when ``Post.author`` is a ``Column[Author]`` whose
+    model has a field ``name``; anything else is no attribute of a column."""
+    held = get_proper_type(ctx.type)
+    found = nested_field(held, name) if isinstance(held, Instance) else None
+    if found is None:
+        ctx.api.fail(
+            f'{format_type(ctx.type, ctx.api.options)} has no attribute "{name}"',
+            ctx.context,
+            code=ATTR_DEFINED,
+        )
+        return AnyType(TypeOfAny.from_error)
+    return Instance(column, [found])
 
 
 def _is_public_api(fullname: str) -> bool:

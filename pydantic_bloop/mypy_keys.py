@@ -21,12 +21,29 @@ from mypy.messages import format_type
 from mypy.nodes import TypeInfo, Var
 from mypy.plugin import CheckerPluginInterface, FunctionContext, MethodContext
 from mypy.subtypes import is_subtype
-from mypy.types import CallableType, Instance, Type, TypeType, UnionType, get_proper_type
+from mypy.types import (
+    CallableType,
+    Instance,
+    NoneType,
+    Type,
+    TypeType,
+    UnionType,
+    get_proper_type,
+)
 from pydantic.mypy import METADATA_KEY
 
-__all__ = ["KEYWORDS", "KeyChecks", "check_key_arguments", "is_field", "key_default"]
+__all__ = [
+    "KEYWORDS",
+    "KeyChecks",
+    "check_key_arguments",
+    "declared_type",
+    "is_field",
+    "key_default",
+    "nested_field",
+]
 
 BASE_FULLNAME = "pydantic_bloop.models.Base"
+PYDANTIC_MODEL = "pydantic.main.BaseModel"
 
 # the callables whose keyword arguments are a model's fields, and the name of that ** parameter
 KEYWORDS = {
@@ -123,21 +140,48 @@ def _model_instance(ctx: MethodContext | FunctionContext) -> Instance | None:
 
 
 def _field_type(model: Instance, name: str, api: CheckerPluginInterface) -> Type | None:
-    """The declared type of field ``name`` as ``model`` sees it (type arguments applied); a
-    ``Decimal`` field also takes ``int`` and ``float``."""
-    symbol = model.type.get(name)
-    if symbol is None or not isinstance(symbol.node, Var) or symbol.node.type is None:
-        return None
-    var = symbol.node
-    owner: TypeInfo = var.info
-    assert var.type is not None
-    declared = expand_type_by_instance(var.type, map_instance_to_supertype(model, owner))
-    proper = get_proper_type(declared)
+    """What a key argument for field ``name`` may be: its type, or an ``int`` or ``float`` for
+    a ``Decimal`` field."""
+    declared = declared_type(model, name)
+    proper = get_proper_type(declared) if declared is not None else None
     if isinstance(proper, Instance) and proper.type.fullname == "decimal.Decimal":
         numbers = [api.named_generic_type(f"builtins.{n}", []) for n in ("int", "float")]
         return UnionType.make_union([proper, *numbers])
     return declared
 
 
+def declared_type(model: Instance, name: str) -> Type | None:
+    """The declared type of field ``name`` as ``model`` sees it (type arguments applied)."""
+    symbol = model.type.get(name)
+    if symbol is None or not isinstance(symbol.node, Var) or symbol.node.type is None:
+        return None
+    owner: TypeInfo = symbol.node.info
+    declared: Type = symbol.node.type
+    return expand_type_by_instance(declared, map_instance_to_supertype(model, owner))
+
+
 def key_default(ctx: MethodContext | FunctionContext) -> Type:
     return ctx.default_return_type
+
+
+def nested_field(column: Instance, name: str) -> Type | None:
+    """``Post.author.name``: the type of field ``name`` of the nested model ``column`` (a
+    ``Column[Author]`` or ``Column[Author | None]``) holds; None when it holds no model with
+    such a field."""
+    if not column.args:
+        return None
+    held = get_proper_type(column.args[0])
+    items = held.items if isinstance(held, UnionType) else [held]
+    models = [
+        t
+        for t in map(get_proper_type, items)
+        if isinstance(t, Instance) and t.type.has_base(PYDANTIC_MODEL)
+    ]
+    others = [t for t in map(get_proper_type, items) if not _is_none(t)]
+    if len(models) != 1 or len(others) != 1 or not is_field(models[0].type, name):
+        return None
+    return declared_type(models[0], name)
+
+
+def _is_none(typ: Type) -> bool:
+    return isinstance(typ, NoneType)

@@ -66,6 +66,11 @@ class Codec:
         None when the step is not valid for this type."""
         return None
 
+    def attribute(self, name: str) -> Codec | None:
+        """The codec of field ``name`` of a nested model (``Post.author.name``); None when this
+        is no model or it has no such field."""
+        return None
+
     @property
     def element(self) -> Codec | None:
         """For sets and lists: the codec of one element (``contains`` dumps its value with it)."""

@@ -54,6 +54,9 @@ class OptionalCodec(Codec):
     def child(self, key: str | int) -> Codec | None:
         return self._inner.child(key)
 
+    def attribute(self, name: str) -> Codec | None:
+        return self._inner.attribute(name)
+
     @property
     def element(self) -> Codec | None:
         return self._inner.element
@@ -331,6 +334,9 @@ class ModelCodec(Codec):
         if self._fields is None:
             self.resolve()
         return self._by_name.get(key) if isinstance(key, str) else None
+
+    def attribute(self, name: str) -> Codec | None:
+        return self.child(name)
 
 
 class TypedDictCodec(Codec):
