@@ -6,22 +6,21 @@ takes the answer, ``pop()`` hands out objects. Nothing here performs I/O.
 
 Resuming: ``Results.token`` (and ``Page.token``) is a URL-safe ``str`` naming the position after
 the last item handed out; ``q.resume(token)`` continues from there, on any engine and in any
-process, with no duplicate and no gap. The token holds the key values of that item (base64 of
-JSON; not encrypted, so treat it like the key itself). ``resume()`` refuses a token whose
-attributes are not the keys of the queried table or index, and a query refuses one from another
-partition (hash key value). A token is None once DynamoDB has said that nothing follows (no
-``LastEvaluatedKey``). When iteration stops exactly where a page ended, DynamoDB may not know
-that yet: the token is then a str, and resuming from it yields nothing more (and a None token).
+process, with no duplicate and no gap. The token holds the key values of that item and a seal
+of the query (see ``pydantic_bloop.tokens``): ``resume()`` refuses a malformed token or one whose
+attributes are not the keys of the queried table or index, and running the query refuses one
+from another partition (hash key value) or made by another query. A token is None once
+DynamoDB has said that nothing follows (no ``LastEvaluatedKey``). When iteration stops exactly
+where a page ended, DynamoDB may not know that yet: the token is then a str, and resuming from
+it yields nothing more (and a None token).
 """
 
 from __future__ import annotations
 
-import base64
-import json
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from typing import Any, Final, Generic, TypeVar, cast
+from typing import Any, Final, Generic, TypeVar
 
 from .columns import Column
 from .conditions import And, Comparison, Condition, Renderer, and_all, show_operand
@@ -31,6 +30,7 @@ from .hooks import report_object
 from .indexes import IndexSpec
 from .models import Base, FieldSpec, ModelInfo
 from .plans import Call, Plan, Response
+from .tokens import KeyAttribute, Resumed, check_seal, encode_token, identity_of, key_attribute
 from .tracking import remember, same, seen
 from .types import AttributeValue
 
@@ -51,6 +51,7 @@ class QueryState:
     page_size: int | None = None
     segment: tuple[int, int] | None = None
     start: dict[str, AttributeValue] | None = None
+    seal: str | None = None  # of the token ``start`` came from (checked once the query runs)
     capacity: bool = False
     members: tuple[ModelInfo, ...] = ()  # the other models of a Collection query
 
@@ -111,6 +112,7 @@ class Cursor:
 
     def __init__(self, state: QueryState, table: str) -> None:
         check_runnable(state)
+        check_resumed(state, table)
         self.state = state
         self.table = table
         self.params = request_params(state, table)
@@ -221,7 +223,7 @@ class Cursor:
         position = self.position
         if isinstance(position, _End):
             return None
-        return encode_token(position or {})
+        return encode_token(query_identity(self.state, self.table), position or {})
 
     def _key_of(self, item: dict[str, AttributeValue]) -> dict[str, AttributeValue]:
         return {name: item[name] for name in self._token_fields}
@@ -231,6 +233,7 @@ def count(state: QueryState, table: str) -> Plan[int]:
     """Sum ``Count`` over every page of a ``Select=COUNT`` request (``page_size`` applies; with
     a limit, counting stops once it is reached)."""
     check_runnable(state)
+    check_resumed(state, table)
     # no ProjectionExpression: its names would be unused placeholders, which DynamoDB refuses
     params = request_params(replace(state, select=None), table)
     params["Select"] = "COUNT"
@@ -311,6 +314,32 @@ def resume_fields(state: QueryState) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
+def token_attributes(state: QueryState) -> tuple[KeyAttribute, ...]:
+    """The attributes of a position (see ``resume_fields``), with their types and limits."""
+    hash_keys, range_keys = key_sides(state)
+    specs = {f.dynamo_name: f for f in (*hash_keys, *range_keys, *state.info.keys)}
+    ranges = {f.dynamo_name for f in (*range_keys, *state.info.keys[1:])}
+    return tuple(
+        key_attribute(name, specs[name].codec.dynamo_type, name in ranges)
+        for name in resume_fields(state)
+    )
+
+
+def query_identity(state: QueryState, table: str) -> bytes:
+    """What a token's seal says of the query that made it: the table, index, models, key
+    condition, filter, order and segment (not limits, projection or consistency)."""
+    plain = replace(state, select=None, consistent=False, capacity=False)
+    labels = [info.label for info in (state.info, *state.members)]
+    return identity_of(labels, request_params(plain, table))
+
+
+def check_resumed(state: QueryState, table: str) -> None:
+    """A resumed query runs only from a token this query made."""
+    if state.seal is not None:
+        identity = query_identity(state, table)
+        check_seal(identity, Resumed(state.start, state.seal), target_label(state))
+
+
 def target_label(state: QueryState) -> str:
     return f"{state.info.label}.{state.index.name}" if state.index else state.info.label
 
@@ -341,44 +370,3 @@ def check_runnable(state: QueryState) -> None:
                         f"{show_operand(resumed)}, not of {part.column.label} == "
                         f"{show_operand(part.operand)}"
                     )
-
-
-def check_start(state: QueryState, start: dict[str, AttributeValue]) -> None:
-    """A resumed position must be a key of what is queried, each value of its key type."""
-    specs = {f.dynamo_name: f for f in (*key_fields(state), *state.info.keys)}
-    if set(start) != set(specs):
-        raise InvalidQuery(
-            f"resume(): the token is not from a query of {target_label(state)}: it holds "
-            f"{', '.join(sorted(start)) or 'nothing'}, a position there holds "
-            f"{', '.join(sorted(specs))}"
-        )
-    for name, value in start.items():
-        kind = specs[name].codec.dynamo_type or "S"  # keys are S, N or B (checked at class)
-        inner = value.get(kind) if isinstance(cast(object, value), dict) else None
-        if len(value) != 1 or not isinstance(inner, bytes if kind == "B" else str):
-            raise InvalidQuery(f"resume(): the token's {name} is not a {kind} value: {value!r}")
-
-
-def encode_token(key: dict[str, AttributeValue]) -> str:
-    raw = json.dumps(key, default=_bytes_to_json, separators=(",", ":"), sort_keys=True)
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def decode_token(token: str) -> dict[str, AttributeValue] | None:
-    raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-    key = json.loads(raw, object_hook=_json_to_bytes)
-    if not isinstance(key, dict):
-        raise ValueError("token does not hold a key")
-    return cast(dict[str, AttributeValue], key) or None
-
-
-def _bytes_to_json(value: object) -> object:
-    if isinstance(value, bytes):
-        return {"__b64__": base64.b64encode(value).decode()}
-    raise TypeError(f"cannot encode {value!r} in a token")
-
-
-def _json_to_bytes(obj: dict[str, Any]) -> Any:
-    if set(obj) == {"__b64__"}:
-        return base64.b64decode(obj["__b64__"])
-    return obj

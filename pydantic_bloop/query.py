@@ -54,16 +54,16 @@ from .paging import (
     Page,
     Progress,
     QueryState,
-    check_start,
     count,
-    decode_token,
     key_fields,
     key_sides,
     target_label,
+    token_attributes,
 )
 from .plans import Plan
 from .plans import call as call_plan
 from .template_query import templated_key
+from .tokens import read_token
 
 M = TypeVar("M", bound=Base)
 R = TypeVar("R")
@@ -221,16 +221,12 @@ class QueryBuilder(Generic[M]):
         """Continue after the position a previous iteration's ``token`` names (None: from the
         start)."""
         if token is None:
-            return self._with(start=None)
+            return self._with(start=None, seal=None)
         if not isinstance(cast(object, token), str):
             raise InvalidQuery(f"resume() takes a token str (or None), not {token!r}")
-        try:
-            start = decode_token(token)
-        except (ValueError, TypeError) as exc:
-            raise InvalidQuery(f"resume(): not a token from this library ({exc})") from None
-        if start is not None:
-            check_start(self._state, start)
-        return self._with(start=start)
+        s = self._state
+        resumed = read_token(token, token_attributes(s), target_label(s))
+        return self._with(start=resumed.start, seal=resumed.seal)
 
 
 class Query(QueryBuilder[M]):

@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field
 
 from examples import forum_api
 from pydantic_bloop import Engine
+from tests.test_resume_tokens import FORGED
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -163,6 +164,25 @@ def test_posts_by_user_page_with_a_token(api: TestClient) -> None:
 def test_bad_token_is_400(api: TestClient) -> None:
     response = api.get(f"/users/{uuid4()}/posts", params={"token": "%%%"})
     assert response.status_code == 400
+
+
+def test_every_forged_token_is_400(api: TestClient) -> None:
+    """The forged kinds of test_resume_tokens, and another user's token, through the route:
+    400 with the reason, never 500 (issue 18, failure 6)."""
+    user, other = str(uuid4()), str(uuid4())
+    for who in (user, user, other, other):
+        create(api, user=who)
+    real = api.get(f"/users/{user}/posts", params={"limit": 1}).json()["next_token"]
+    foreign = api.get(f"/users/{other}/posts", params={"limit": 1}).json()["next_token"]
+    forged = {case: forge(real) for case, forge in FORGED.items()}
+    forged = {case: t for case, t in forged.items() if len(t) < 60_000}  # URLs have a limit
+    forged["another user's token"] = foreign
+    answers = {
+        case: api.get(f"/users/{user}/posts", params={"token": token})
+        for case, token in forged.items()
+    }
+    assert {case: r.status_code for case, r in answers.items() if r.status_code != 400} == {}
+    assert all(r.json()["detail"].startswith("resume(): ") for r in answers.values())
 
 
 # -- the schema: table models look like plain pydantic models to OpenAPI ----------------------

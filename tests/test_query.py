@@ -564,7 +564,8 @@ def test_resume_rejects_foreign_or_broken_tokens(engine: Engine, request_log: Re
         in_f(engine).resume(gsi_token)
     with pytest.raises(InvalidQuery, match="not a token from this library"):
         in_f(engine).resume("definitely not a token!")
-    forged = json.dumps({"forum": {"N": "1"}, "id": {"S": "p001"}}).encode()
+    # a well-formed token (version, seal, key) whose key has the wrong type
+    forged = json.dumps([1, "A" * 16, {"forum": {"N": "1"}, "id": {"S": "p001"}}]).encode()
     with pytest.raises(InvalidQuery, match="forum is not a S value"):
         in_f(engine).resume(base64.urlsafe_b64encode(forged).decode())
     results = iter(engine.query(Post).key(col(Post.forum) == "g").limit(1))
@@ -820,7 +821,9 @@ def test_builders_are_immutable(engine: Engine, request_log: RequestLog) -> None
         .limit(3)
         .page_size(2)
         .consumed_capacity()
-        .resume(results.token)
+        # a token of the same query (key and filter), after p001: its first page of two has
+        # no match
+        .resume(base.filter(col(Post.views) > 1).page_size(2).page().token)
     )
     request_log.clear()
 
