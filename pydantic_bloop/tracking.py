@@ -144,6 +144,13 @@ def _unchanged(before: Snapshot, name: str, value: object) -> bool:
     return value is old or (type(value) is type(old) and value == old)
 
 
+def _unwritten(info: ModelInfo, name: str, seen_value: AttributeValue | None) -> bool:
+    """A templated field whose attribute the stored item lacks (written before the template
+    existed, e.g. for an index added since): loading filled it, and the next save writes it,
+    so that the item gets into the index. Other fields filled on load (defaults) are not."""
+    return seen_value is None and name in info.templates
+
+
 def diff(info: ModelInfo, obj: Base, key: Mapping[str, AttributeValue]) -> Diff:
     """Compare the loaded fields of ``obj`` (whose stored ``key`` is given) with its snapshot."""
     values = obj.__dict__
@@ -167,10 +174,15 @@ def diff(info: ModelInfo, obj: Base, key: Mapping[str, AttributeValue]) -> Diff:
             names.add(name)
             continue
         if before is not None and name in before.names:
-            if spec.immutable and _unchanged(before, spec.name, value):
+            seen_value = before.item.get(name)
+            if (
+                spec.immutable
+                and _unchanged(before, spec.name, value)
+                and not _unwritten(info, spec.name, seen_value)
+            ):
                 continue  # the same immutable value as when seen: nothing to dump or send
             current = info.dump_field(spec, value)
-            if same(current, before.item.get(name)):
+            if same(current, seen_value):
                 continue
             if current is None:
                 removes.append(name)
