@@ -34,6 +34,7 @@ from .errors import (
 from .hooks import CommitEvent, Hooks, ObjectEvent, TableEvent
 from .indexes import GlobalIndex, Index, LocalIndex
 from .items import from_item, key_only, to_item
+from .lean_transport import LeanTransport
 from .markers import DynamoName, HashKey, RangeKey, Version
 from .migrations import Migration, MigrationProgress, TableMigration
 from .models import Base, BloopConfig
@@ -89,6 +90,7 @@ __all__ = [
     "InvalidValue",
     "KeyCondition",
     "KeyConditionArg",
+    "LeanTransport",
     "LocalIndex",
     "Migration",
     "MigrationFailed",

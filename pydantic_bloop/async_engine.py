@@ -29,6 +29,7 @@ from .engine import Bindings, EngineCore, streams_endpoint
 from .entities import Collection
 from .hooks import Hooks
 from .indexes import Index
+from .lean_transport import LeanTransport
 from .migrations import Migration
 from .migrations import Progress as OnProgress
 from .models import Base
@@ -62,7 +63,8 @@ class AsyncEngine(EngineCore):
     none and use ``async with AsyncEngine() as engine`` to have one created and closed.
     ``streams_client`` (an aiobotocore ``"dynamodbstreams"`` client) serves stream reads;
     without one, one is made from ``client`` when first needed, and closed on leaving
-    ``async with`` (or by ``await engine.close()``).
+    ``async with`` (or by ``await engine.close()``). ``transport=LeanTransport(...)`` carries
+    every request instead (its blocking calls run in worker threads; see docs/transport.md).
     """
 
     def __init__(
@@ -70,8 +72,10 @@ class AsyncEngine(EngineCore):
         client: AsyncDynamoDBClient | None = None,
         *,
         streams_client: AsyncDynamoDBStreamsClient | None = None,
+        transport: LeanTransport | None = None,
         **settings: Unpack[Settings],
     ) -> None:
+        self._transport = transport
         self._client = client
         self._owned: Any = None  # the client's context manager, when we created the client
         self._streams_client = streams_client
@@ -97,7 +101,7 @@ class AsyncEngine(EngineCore):
         return self._client
 
     async def __aenter__(self) -> Self:
-        if self._client is None:
+        if self._client is None and self._transport is None:
             self._owned = aio_client()
             self._client = await self._owned.__aenter__()
         return self
@@ -276,6 +280,9 @@ class AsyncEngine(EngineCore):
     # -- the transport ---------------------------------------------------------------------------
 
     async def _execute(self, call: Call) -> Response:
+        if self._transport is not None:  # blocking HTTP, in a worker thread
+            with transport_errors(call.operation):
+                return await asyncio.to_thread(self._transport.execute, call)
         if call.service == "dynamodb":
             client: object = self.client
             guard(client)  # answers that are not DynamoDB's are refused (see answers.py)

@@ -28,6 +28,7 @@ from .entities import Collection
 from .errors import InvalidModel, UnboundModel
 from .hooks import Hooks
 from .indexes import Index
+from .lean_transport import LeanTransport
 from .migrations import Migration, Progress, TableMigration
 from .models import Base, ModelInfo, model_info
 from .outcomes import transport_errors
@@ -258,7 +259,8 @@ class Engine(EngineCore):
     table_name_template="{table_name}", max_concurrency=8)``. The client is thread-safe and
     shared; batches and multi-object writes use up to ``max_concurrency`` requests at once.
     ``streams_client`` (a boto3 ``"dynamodbstreams"`` client) serves stream reads; without one,
-    one is made from ``client`` when first needed.
+    one is made from ``client`` when first needed. ``transport=LeanTransport(...)`` carries
+    every request instead of the clients (see docs/transport.md).
     """
 
     def __init__(
@@ -266,9 +268,11 @@ class Engine(EngineCore):
         client: DynamoDBClient | None = None,
         *,
         streams_client: DynamoDBStreamsClient | None = None,
+        transport: LeanTransport | None = None,
         **settings: Unpack[Settings],
     ) -> None:
-        self.client: DynamoDBClient = client if client is not None else default_client()
+        self._transport = transport
+        self._client = client if client is not None or transport is not None else default_client()
         self._streams_client = streams_client
         self._owns_streams = False
         self.config = EngineConfig().with_settings(settings)
@@ -432,6 +436,19 @@ class Engine(EngineCore):
     # -- the transport ---------------------------------------------------------------------------
 
     @property
+    def client(self) -> DynamoDBClient:
+        """The boto3 client: the one given, or one made from the environment (with a
+        ``transport``, made only when asked for: the engine itself does not use it)."""
+        if self._client is None:
+            self._client = default_client()
+        return self._client
+
+    @property
+    def transport(self) -> LeanTransport | None:
+        """The transport given to the engine (None: the boto3 clients carry the requests)."""
+        return self._transport
+
+    @property
     def streams_client(self) -> DynamoDBStreamsClient:
         """The DynamoDB Streams client: the one given, or else one made (once) like `client`."""
         if self._streams_client is None:
@@ -453,6 +470,9 @@ class Engine(EngineCore):
         raise ValueError(f"no client for service {service!r}")
 
     def _execute(self, call: Call) -> Response:
+        if self._transport is not None:
+            with transport_errors(call.operation):
+                return self._transport.execute(call)
         client = self._client_for(call.service)
         if call.service == "dynamodb":
             guard(client)  # answers that are not DynamoDB's are refused (see answers.py)

@@ -6,6 +6,10 @@ real ``AsyncEngine`` (over a real aiobotocore client and its own HTTP connection
 loop in a background thread. The adapter adds no logic: each method awaits the async method of
 the same name, so the same test body checks both engines.
 
+Transport: with ``BLOOP_TEST_TRANSPORT=lean`` both engines carry their requests over
+``LeanTransport`` instead of the boto3 / aiobotocore clients; the transport emits botocore's
+request events on the ``client`` fixture's emitter, so the same hooks see its requests.
+
 Event hooks: the aiobotocore client forwards its request events (``before-parameter-build``,
 ``before-call``, ``before-send``, ``after-call``, ...) to the sync ``client`` fixture's emitter,
 so the ``request_log`` fixture and fault-injection hooks registered on ``client`` see (and can
@@ -16,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import os
 import threading
 from collections.abc import Callable, Coroutine, Generator, Iterator
 from contextlib import AbstractAsyncContextManager, contextmanager
@@ -31,12 +36,17 @@ from pydantic_bloop import (
     AsyncResults,
     AsyncStreamReader,
     Engine,
+    LeanTransport,
     Transaction,
 )
 
 T = TypeVar("T")
 EngineKind = Literal["sync", "async"]
 MakeEngine = Callable[..., Engine]
+
+TRANSPORT = os.environ.get("BLOOP_TEST_TRANSPORT", "").strip() or "boto3"
+if TRANSPORT not in ("boto3", "lean"):
+    raise pytest.UsageError(f"BLOOP_TEST_TRANSPORT={TRANSPORT!r}: expected 'boto3' or 'lean'")
 
 _FORWARDED = (
     "provide-client-params",
@@ -221,6 +231,24 @@ def _async_client(
     _loop_thread.run(manager.__aexit__(None, None, None))
 
 
+@pytest.fixture(scope="session")
+def lean_transport(
+    client_kwargs: dict[str, Any], client: DynamoDBClient
+) -> Iterator[LeanTransport]:
+    """A `LeanTransport` to the test endpoint, emitting its request events on ``client``'s."""
+    transport = LeanTransport(
+        region=client_kwargs["region_name"],
+        endpoint_url=client_kwargs["endpoint_url"],
+        max_attempts=4,  # as the client fixture's retries={"max_attempts": 3}
+        max_pool_connections=20,
+        read_timeout=60,
+        connect_timeout=5,
+        events=client.meta.events,
+    )
+    yield transport
+    transport.close()
+
+
 @pytest.fixture(params=["sync", "async"])
 def engine_kind(request: pytest.FixtureRequest) -> EngineKind:
     """Which engine ``make_engine`` builds; tests using it run once per engine."""
@@ -240,13 +268,16 @@ def make_engine(
 
     def make(**settings: Any) -> Engine:
         settings.setdefault("table_name_template", table_prefix + "{table_name}")
+        transport: LeanTransport | None = None
+        if TRANSPORT == "lean":
+            transport = request.getfixturevalue("lean_transport")
         if engine_kind == "sync":
-            return Engine(client=client, **settings)
+            return Engine(client=client, transport=transport, **settings)
         loop: LoopThread = request.getfixturevalue("_loop_thread")
         async_client = request.getfixturevalue("_async_client")
 
         async def build() -> AsyncEngine:  # AsyncEngine makes its lock inside the loop
-            return AsyncEngine(client=async_client, **settings)
+            return AsyncEngine(client=async_client, transport=transport, **settings)
 
         return cast(Engine, EngineOverAsync(loop.run(build()), loop))
 

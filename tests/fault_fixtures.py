@@ -7,6 +7,9 @@
   (``read_timeout=``, seconds) and botocore's standard retries (``attempts=``, in all).
 * ``proxied_client``: a boto3 client of the proxy (for tests of what other users of a client see).
 
+With ``BLOOP_TEST_TRANSPORT=lean``, proxied engines carry their requests over a
+``LeanTransport`` to the proxy (same timeouts and attempts) instead.
+
 Check what was stored with the ``client`` fixture, which bypasses the proxy.
 """
 
@@ -20,8 +23,8 @@ import pytest
 from botocore.config import Config
 from mypy_boto3_dynamodb import DynamoDBClient
 
-from pydantic_bloop import AsyncEngine, Engine
-from tests.engines import EngineKind, EngineOverAsync, LoopThread
+from pydantic_bloop import AsyncEngine, Engine, LeanTransport
+from tests.engines import TRANSPORT, EngineKind, EngineOverAsync, LoopThread
 from tests.proxy import FaultProxy
 
 MakeProxiedEngine = Callable[..., Engine]
@@ -62,9 +65,20 @@ def make_proxied_engine(
     def make(*, read_timeout: float = 10.0, attempts: int = 8, **settings: Any) -> Engine:
         settings.setdefault("table_name_template", table_prefix + "{table_name}")
         config = _config(read_timeout, attempts)
+        transport: LeanTransport | None = None
+        if TRANSPORT == "lean":
+            transport = LeanTransport(
+                region=kwargs["region_name"],
+                endpoint_url=kwargs["endpoint_url"],
+                max_attempts=attempts,
+                connect_timeout=read_timeout,
+                read_timeout=read_timeout,
+                max_pool_connections=20,
+            )
+            closers.append(transport.close)
         if engine_kind == "sync":
             client: DynamoDBClient = boto3.client("dynamodb", config=Config(**config), **kwargs)
-            return Engine(client=client, **settings)
+            return Engine(client=client, transport=transport, **settings)
         from aiobotocore.config import AioConfig
         from aiobotocore.session import get_session
 
@@ -76,7 +90,7 @@ def make_proxied_engine(
                 "dynamodb", config=AioConfig(max_pool_connections=20, **config), **kwargs
             )
             async_client = await manager.__aenter__()
-            return manager, AsyncEngine(client=async_client, **settings)
+            return manager, AsyncEngine(client=async_client, transport=transport, **settings)
 
         manager, engine = loop.run(build())
         closers.append(lambda: loop.run(manager.__aexit__(None, None, None)))

@@ -26,6 +26,7 @@ from pydantic_bloop import (
     MissingObjects,
     RangeKey,
     TransientError,
+    lean_transport,
 )
 from tests.engines import MakeEngine
 from tests.faults import Throttled, Unprocessed
@@ -343,6 +344,7 @@ def botocore_sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     waits up to a second after throttling)."""
     asked: list[float] = []
     monkeypatch.setattr(botocore.endpoint, "time", SimpleNamespace(sleep=asked.append))
+    monkeypatch.setattr(lean_transport, "time", SimpleNamespace(sleep=asked.append))  # its twin
 
     async def record(self: object, seconds: float) -> None:  # aiobotocore's, for AsyncEngine
         asked.append(seconds)
