@@ -14,6 +14,7 @@ and atomic conditions accept either item.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import abc
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
@@ -398,10 +399,25 @@ class AsyncResults(Progress[M]):
         return await self._engine.hooks.run_then_await(lambda: list(cursor.drain()))  # type: ignore[arg-type]
 
     def close(self) -> None:
-        """Stop prefetching (the iterator stays usable; it fetches on demand)."""
-        if self._next is not None:
-            self._next.cancel()
-            self._next = None
+        """Stop prefetching (the iterator stays usable; it fetches on demand). Safe from any
+        thread: ``__del__`` runs it wherever the last reference goes (often not the loop's
+        thread), and a task may only be cancelled by its own loop."""
+        task, self._next = self._next, None
+        if task is None or task.done():
+            return
+        loop = task.get_loop()
+        if _running_loop() is loop:
+            task.cancel()
+        else:
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: nothing runs
+                loop.call_soon_threadsafe(task.cancel)
 
     def __del__(self) -> None:
         self.close()
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None

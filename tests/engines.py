@@ -279,6 +279,18 @@ def make_engine(
         async def build() -> AsyncEngine:  # AsyncEngine makes its lock inside the loop
             return AsyncEngine(client=async_client, transport=transport, **settings)
 
+        if not settling:  # once per test, however many engines it makes
+            settling.append(True)
+            request.addfinalizer(lambda: loop.run(_settle()))
         return cast(Engine, EngineOverAsync(loop.run(build()), loop))
 
+    settling: list[bool] = []
     return make
+
+
+async def _settle() -> None:
+    """Let every task a test left on the shared loop end (a page an abandoned query was
+    prefetching): its requests must not reach the next test's ``request_log`` or faults."""
+    others = asyncio.all_tasks() - {asyncio.current_task()}
+    if others:  # the bound only keeps a stuck task from hanging the whole run
+        await asyncio.wait(others, timeout=30)
