@@ -68,6 +68,7 @@ from .mapper_state import (
     pickle_snapshot,
     unpickle_snapshot,
 )
+from .partial_dumps import check_dump
 from .table_options import StreamView, TableClass, TableSpec, table_spec
 from .template_query import key_kwargs
 from .templates import KeyTemplate, check_shapes, templates_of
@@ -460,6 +461,19 @@ class Base(BaseModel, metaclass=BloopModelMetaclass):
     __slots__ = (SNAPSHOT_SLOT,)
     __bloop__: ClassVar[ModelInfo]
     model_config = ConfigDict(ignored_types=(IndexDeclaration,))
+
+    if not TYPE_CHECKING:  # checkers keep pydantic's signatures
+
+        def model_dump(self, **options):
+            # a partial object lacks fields: dumping it whole would break the schema
+            if len(self.__dict__) < len(type(self).__pydantic_fields__):
+                check_dump(self, options)
+            return super().model_dump(**options)
+
+        def model_dump_json(self, **options):
+            if len(self.__dict__) < len(type(self).__pydantic_fields__):
+                check_dump(self, options)
+            return super().model_dump_json(**options)
 
     @classmethod
     def model_rebuild(
