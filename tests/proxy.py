@@ -27,6 +27,7 @@ sequence. ``operations`` limits either to some DynamoDB operations (``"Query"``,
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import random
@@ -180,8 +181,12 @@ class FaultProxy:
 
     def close(self) -> None:
         self._closing.set()
-        self._listener.close()
+        # Closing a listening socket does not wake a thread blocked in accept() on Linux: a
+        # connection of our own does (the loop then sees _closing and returns).
+        with contextlib.suppress(OSError):
+            socket.create_connection(self._listener.getsockname(), timeout=1).close()
         self._thread.join(timeout=5)
+        self._listener.close()
 
     @property
     def total_injected(self) -> int:
@@ -194,6 +199,9 @@ class FaultProxy:
             try:
                 conn, _ = self._listener.accept()
             except OSError:
+                return
+            if self._closing.is_set():
+                conn.close()
                 return
             threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
 
