@@ -12,6 +12,10 @@ nothing starts until a test asks for one.
   ``"test-gw1-5c0f2a91-"``.
 - ``bloop_engine``: an ``Engine`` on that client whose tables are named with that prefix; every
   table with the prefix is deleted when the test ends.
+- ``dynamodb_environment``: for code that makes its own clients (``Engine()``,
+  ``AsyncEngine()``, ``boto3.client("dynamodb")``, a DynamoDB Streams client): points botocore's
+  environment variables at ``dynamodb_endpoint`` for the test (endpoint of both services,
+  credentials, region) and deletes the tables named with ``bloop_table_prefix`` afterwards.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import os
 import secrets
 from collections.abc import Iterator
 from contextlib import suppress
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -36,6 +40,7 @@ __all__ = [
     "bloop_table_prefix",
     "dynamodb_client",
     "dynamodb_endpoint",
+    "dynamodb_environment",
 ]
 
 ENDPOINT_VARIABLE = "BLOOP_TEST_ENDPOINT"
@@ -92,6 +97,34 @@ def bloop_engine(dynamodb_client: DynamoDBClient, bloop_table_prefix: str) -> It
     from .engine import Engine
 
     yield Engine(client=dynamodb_client, table_name_template=bloop_table_prefix + "{table_name}")
+    delete_tables(dynamodb_client, bloop_table_prefix)
+
+
+@pytest.fixture
+def dynamodb_environment(
+    dynamodb_endpoint: str,
+    dynamodb_client: DynamoDBClient,
+    bloop_table_prefix: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[str]:
+    """``dynamodb_endpoint``, set for the test as the endpoint of every DynamoDB and DynamoDB
+    Streams client botocore or aiobotocore makes, with the credentials and region
+    ``dynamodb_client`` uses; tables named with ``bloop_table_prefix`` are deleted afterwards."""
+    botocore_client: Any = dynamodb_client  # botocore keeps credentials private (no public getter)
+    credentials: Any = botocore_client._get_credentials()
+    frozen = credentials.get_frozen_credentials() if credentials is not None else None
+    for name in ("AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_DYNAMODB_STREAMS"):
+        monkeypatch.setenv(name, dynamodb_endpoint)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", dynamodb_client.meta.region_name)
+    if frozen is not None:
+        monkeypatch.delenv("AWS_PROFILE", raising=False)
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", frozen.access_key)
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", frozen.secret_key)
+        if frozen.token:
+            monkeypatch.setenv("AWS_SESSION_TOKEN", frozen.token)
+        else:
+            monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
+    yield dynamodb_endpoint
     delete_tables(dynamodb_client, bloop_table_prefix)
 
 

@@ -1,5 +1,5 @@
-"""The pytest plugin as users meet it: a throwaway project (pytester) whose only test file is the
-one docs/testing.md shows, run by pytest in a subprocess, serially and with ``-n 2``.
+"""The pytest plugin as users meet it: a throwaway project (pytester) whose only test files are the
+ones docs/testing.md shows, run by pytest in a subprocess, serially and with ``-n 2``.
 
 The project has no conftest and no credentials: the plugin is found through its ``pytest11``
 entry point, starts moto's server itself, or uses ``BLOOP_TEST_ENDPOINT``.
@@ -16,18 +16,18 @@ from mypy_boto3_dynamodb import DynamoDBClient
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = ROOT / "docs" / "testing.md"
-USER_FILE = "test_notes.py"
-PASSED = 9  # the page's test file: 1 test + 8 parametrized ones
+USER_FILES = ("test_notes.py", "test_async_notes.py")
+PASSED = 11  # the page's test files: 2 tests + 8 parametrized ones, and 1 async test
 
 
-def users_test_file() -> str:
-    """The block of docs/testing.md titled ``test_notes.py``."""
+def users_test_file(name: str) -> str:
+    """The block of docs/testing.md titled ``name``."""
     found = re.search(
-        rf'^```python title="{re.escape(USER_FILE)}"\n(?P<code>.*?)^```$',
+        rf'^```python title="{re.escape(name)}"\n(?P<code>.*?)^```$',
         PAGE.read_text(),
         re.MULTILINE | re.DOTALL,
     )
-    assert found is not None, f"docs/testing.md has no block titled {USER_FILE}"
+    assert found is not None, f"docs/testing.md has no block titled {name}"
     return found["code"]
 
 
@@ -45,6 +45,7 @@ def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytes
         "AWS_PROFILE",
         "AWS_ENDPOINT_URL",
         "AWS_ENDPOINT_URL_DYNAMODB",
+        "AWS_ENDPOINT_URL_DYNAMODB_STREAMS",
         "BLOOP_TEST_ENDPOINT",
         "BLOOP_TEST_BACKEND",
         "BLOOP_TEST_SERVER_ONLY",
@@ -60,7 +61,7 @@ def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytes
     monkeypatch.setenv("AWS_CONFIG_FILE", str(empty / "config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(empty / "credentials"))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    pytester.makepyfile(**{USER_FILE.removesuffix(".py"): users_test_file()})
+    pytester.makepyfile(**{name.removesuffix(".py"): users_test_file(name) for name in USER_FILES})
     return pytester
 
 
