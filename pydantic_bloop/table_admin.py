@@ -25,6 +25,7 @@ class TableDescription:
     global_indexes: tuple[str, ...]
     local_indexes: tuple[str, ...]
     stream: str | None  # the stream's view type, None without a stream
+    stream_arn: str | None  # the latest stream's ARN (what a Lambda trigger names), None without
     deletion_protection: bool
     table_class: str
     raw: Mapping[str, object] = field(repr=False)
@@ -43,6 +44,7 @@ def table_description(d: Mapping[str, Any]) -> TableDescription:
         global_indexes=tuple(i["IndexName"] for i in items(d, "GlobalSecondaryIndexes")),
         local_indexes=tuple(i["IndexName"] for i in items(d, "LocalSecondaryIndexes")),
         stream=stream.get("StreamViewType") if stream.get("StreamEnabled") else None,
+        stream_arn=d.get("LatestStreamArn") if stream.get("StreamEnabled") else None,
         deletion_protection=bool(d.get("DeletionProtectionEnabled", False)),
         table_class=str(table_class.get("TableClass", "STANDARD")),
         raw=dict(d),
