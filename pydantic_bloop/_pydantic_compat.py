@@ -18,7 +18,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 from collections.abc import Callable, Mapping
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel
 from pydantic._internal._model_construction import ModelMetaclass, NoInitField
@@ -37,11 +37,13 @@ __all__ = [
     "plain_fields_model",
     "refuse_validation",
     "replace_fields_set",
+    "unloaded",
     "validate_field",
     "wire_validator",
 ]
 
 _setattr = object.__setattr__
+B = TypeVar("B", bound=BaseModel)
 
 
 # ------------------------------------------------------------------------------------------
@@ -104,13 +106,22 @@ def replace_fields_set(obj: BaseModel, names: set[str]) -> None:
     live.update(names)
 
 
+def unloaded(model: type[B]) -> B:
+    """An instance of ``model`` holding no field at all, not even defaults (its private
+    attributes have theirs): what a partial object starts from."""
+    obj = model.model_construct()
+    vars(obj).clear()
+    replace_fields_set(obj, set())
+    return obj
+
+
 def validate_field(model: type[BaseModel], obj: BaseModel, name: str, value: Any) -> None:
     """Validate ``value`` as field ``name`` of ``model`` and store it on ``obj`` (what
     ``validate_assignment=True`` does), whatever the model's config says."""
     model.__pydantic_validator__.validate_assignment(obj, name, value)
 
 
-def assemble(model: type[BaseModel], values: dict[str, Any], given: set[str]) -> Any:
+def assemble(model: type[B], values: dict[str, Any], given: set[str]) -> B:
     """An instance of ``model`` holding already-validated ``values``: what pydantic's model
     validator does once the fields are validated, for a model with no extra fields and no
     private attributes."""

@@ -322,7 +322,7 @@ class AsyncQuery(QueryBuilder[M]):
 
     __slots__ = ("_engine",)
 
-    def __init__(self, engine: AsyncEngine, state: QueryState) -> None:
+    def __init__(self, engine: AsyncEngine, state: QueryState[M]) -> None:
         super().__init__(state)
         self._engine = engine
 
@@ -354,7 +354,7 @@ class AsyncResults(Progress[M]):
     """The async iterator of a query. While the caller works through a page, the next page is
     already being fetched (one page ahead, never more)."""
 
-    def __init__(self, engine: AsyncEngine, cursor: Cursor) -> None:
+    def __init__(self, engine: AsyncEngine, cursor: Cursor[M]) -> None:
         self._engine = engine
         self._cursor = cursor
         self._next: asyncio.Task[Response] | None = None
@@ -367,7 +367,7 @@ class AsyncResults(Progress[M]):
         while True:
             obj = await self._engine.hooks.run_then_await(cursor.pop)  # loaded hooks
             if obj is not None:
-                return obj  # type: ignore[return-value]
+                return obj
             if not await self._fetch():
                 raise StopAsyncIteration
 
@@ -396,7 +396,7 @@ class AsyncResults(Progress[M]):
             return []
         self.close()
         cursor = self._cursor
-        return await self._engine.hooks.run_then_await(lambda: list(cursor.drain()))  # type: ignore[arg-type]
+        return await self._engine.hooks.run_then_await(lambda: list(cursor.drain()))
 
     def close(self) -> None:
         """Stop prefetching (the iterator stays usable; it fetches on demand). Safe from any

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import builtins
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Generic, TypeGuard, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from pydantic import BaseModel
+from typing_extensions import TypeIs
 
 from . import actions
 from .actions import UpdateAction
@@ -114,10 +115,14 @@ class Column(Generic[T]):
             return Exists(self, exists=not equal)
         return Comparison(self, op, dumped)
 
-    def __eq__(self, other: T | Column[T]) -> KeyCondition:  # type: ignore[override]
+    def __eq__(  # type: ignore[override]  # returns a condition, not object's bool
+        self, other: T | Column[T]
+    ) -> KeyCondition:
         return self._equality(other, "=", equal=True)
 
-    def __ne__(self, other: T | Column[T]) -> Condition:  # type: ignore[override]
+    def __ne__(  # type: ignore[override]  # returns a condition, not object's bool
+        self, other: T | Column[T]
+    ) -> Condition:
         return self._equality(other, "<>", equal=False)
 
     @overload  # a Decimal column compares with int and float literals too (``Product.price > 5``)
@@ -429,14 +434,12 @@ def _reversed(low: AttributeValue | Column[Any], high: AttributeValue | Column[A
     value, strings and binary by their bytes). Paths are never known to be."""
     if _is_column(low) or _is_column(high):
         return False
-    lo: AttributeValue = low  # type: ignore[assignment]  # TypeGuard narrows one way only
-    hi: AttributeValue = high  # type: ignore[assignment]
-    if "N" in lo and "N" in hi:
-        return Decimal(str(lo["N"])) > Decimal(str(hi["N"]))
-    if "S" in lo and "S" in hi:
-        return str(lo["S"]).encode() > str(hi["S"]).encode()
-    if "B" in lo and "B" in hi:
-        return bytes(lo["B"]) > bytes(hi["B"])
+    if "N" in low and "N" in high:
+        return Decimal(str(low["N"])) > Decimal(str(high["N"]))
+    if "S" in low and "S" in high:
+        return str(low["S"]).encode() > str(high["S"]).encode()
+    if "B" in low and "B" in high:
+        return bytes(low["B"]) > bytes(high["B"])
     return False
 
 
@@ -455,5 +458,5 @@ def col(column: object) -> Column[Any]:
     raise InvalidCondition(f"col() takes a model column such as Post.views, not {column!r}")
 
 
-def _is_column(value: object) -> TypeGuard[Column[Any]]:
+def _is_column(value: object) -> TypeIs[Column[Any]]:
     return isinstance(value, Column)

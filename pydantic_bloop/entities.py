@@ -92,7 +92,7 @@ def _entity(model: type[Any]) -> Entity | None:
     return None if info is None else info.entity
 
 
-def _family(info: ModelInfo) -> Iterator[ModelInfo]:
+def _family(info: ModelInfo[M]) -> Iterator[ModelInfo[M]]:
     """``info`` and every subclass stored in the same table (subclasses defined so far)."""
     yield info
     assert info.table is not None
@@ -107,14 +107,15 @@ def _family(info: ModelInfo) -> Iterator[ModelInfo]:
 
 
 @dataclass(frozen=True, slots=True)
-class Readers:
-    """Which model reads each item of a query, a scan or a get."""
+class Readers(Generic[M]):
+    """Which model reads each item of a query, a scan or a get (``M``: the one model, or the
+    union of a collection's)."""
 
     attribute: str | None  # None: untagged models, which read every item
-    by_tag: dict[str, ModelInfo]
-    default: ModelInfo | None  # what reads an item when there is no discriminator
+    by_tag: dict[str, ModelInfo[M]]
+    default: ModelInfo[M] | None  # what reads an item when there is no discriminator
 
-    def info_for(self, item: Mapping[str, AttributeValue]) -> ModelInfo | None:
+    def info_for(self, item: Mapping[str, AttributeValue]) -> ModelInfo[M] | None:
         """The model of ``item``, or None when the item is another entity's."""
         if self.attribute is None:
             return self.default
@@ -141,7 +142,7 @@ class Readers:
 _STR = codec_for(str, [])
 
 
-def readers(members: tuple[ModelInfo, ...]) -> Readers:
+def readers(members: tuple[ModelInfo[M], ...]) -> Readers[M]:
     """The readers of a query of ``members`` (one model, or a collection)."""
     tagged = [m for m in members if m.entity is not None]
     first = members[0]
@@ -161,7 +162,7 @@ def readers(members: tuple[ModelInfo, ...]) -> Readers:
         raise InvalidQuery(
             f"the models of a collection disagree on the discriminator: {sorted(attributes)}"
         )
-    by_tag: dict[str, ModelInfo] = {}
+    by_tag: dict[str, ModelInfo[M]] = {}
     for member in members:
         for info in _family(member):
             assert info.entity is not None
@@ -178,7 +179,7 @@ class Collection(Generic[M]):
     the same table.
     """
 
-    models: tuple[type[Base], ...]
+    models: tuple[type[M], ...]
 
     @overload
     def __init__(self: Collection[A | B], a: type[A], b: type[B], /) -> None: ...
@@ -198,7 +199,7 @@ class Collection(Generic[M]):
         e: type[E],
         /,
     ) -> None: ...
-    def __init__(self, *models: type[Base]) -> None:
+    def __init__(self, *models: type[Any]) -> None:
         infos = [model_info(m) for m in models]
         tables = {i.table.name for i in infos if i.table is not None}
         if len(infos) < 2 or len(tables) != 1 or any(i.table is None for i in infos):

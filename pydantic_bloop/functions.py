@@ -65,10 +65,14 @@ class Size:
     def _compare(self, op: str, other: object, shown: str) -> SizeComparison:
         return SizeComparison(self, op, self._operand(other, shown))
 
-    def __eq__(self, other: int | Size | Column[int]) -> Condition:  # type: ignore[override]
+    def __eq__(  # type: ignore[override]  # returns a condition, not object's bool
+        self, other: int | Size | Column[int]
+    ) -> Condition:
         return self._compare("=", other, "==")
 
-    def __ne__(self, other: int | Size | Column[int]) -> Condition:  # type: ignore[override]
+    def __ne__(  # type: ignore[override]  # returns a condition, not object's bool
+        self, other: int | Size | Column[int]
+    ) -> Condition:
         return self._compare("<>", other, "!=")
 
     def __lt__(self, other: int | Size | Column[int]) -> Condition:

@@ -9,7 +9,7 @@ region == r & day == d & amount >= 5``.
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
 from .columns import Column
 from .conditions import And, BeginsWith, Between, Comparison, Condition
@@ -19,7 +19,7 @@ from .paging import QueryState, key_sides, target_label
 _RANGE_OPS = frozenset({"=", "<", "<=", ">", ">="})
 
 
-def check_columns(state: QueryState, condition: Condition, where: str) -> None:
+def check_columns(state: QueryState[Any], condition: Condition, where: str) -> None:
     """Every column of ``condition`` is a field of the queried model (or, in a collection
     query, of one of its models)."""
     models = [state.info.model, *(m.model for m in state.members)]
@@ -28,7 +28,7 @@ def check_columns(state: QueryState, condition: Condition, where: str) -> None:
             raise InvalidQuery(f"{where}(): {column.label} is not a field of {state.info.label}")
 
 
-def check_key(state: QueryState, condition: Condition) -> Condition:
+def check_key(state: QueryState[Any], condition: Condition) -> Condition:
     """``condition`` is a valid key condition of what ``state`` queries (else ``InvalidQuery``
     saying which part is wrong or missing), returned in the order DynamoDB wants it: the hash
     parts, then the range parts left to right, whatever order the caller wrote them in."""

@@ -13,8 +13,8 @@ import it at import time without a cycle.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from .errors import InvalidModel
 
@@ -22,17 +22,23 @@ if TYPE_CHECKING:
     from .models import Base, ModelInfo
     from .tracking import Snapshot
 
+M = TypeVar("M", bound="Base")
+
 INFO_ATTRIBUTE = "__bloop__"
 SNAPSHOT_SLOT = "__bloop_snapshot__"  # named in Base.__slots__
 _DEFERRED_ATTRIBUTE = "__bloop_deferred__"
 
-Completer = Callable[[type[Any]], "ModelInfo"]
+
+class Completer(Protocol):
+    """Builds the metadata of a class that waited for a forward reference."""
+
+    def __call__(self, cls: type[M], /) -> ModelInfo[M]: ...
 
 
 # -- classes -------------------------------------------------------------------------------------
 
 
-def attach_info(cls: type[Base], info: ModelInfo) -> None:
+def attach_info(cls: type[M], info: ModelInfo[M]) -> None:
     """Make ``info`` the metadata of ``cls``."""
     type.__setattr__(cls, INFO_ATTRIBUTE, info)
 
@@ -42,9 +48,9 @@ def defer_info(cls: type[Base], complete: Completer) -> None:
     type.__setattr__(cls, _DEFERRED_ATTRIBUTE, complete)
 
 
-def own_info(cls: type[Any]) -> ModelInfo | None:
+def own_info(cls: type[M]) -> ModelInfo[M] | None:
     """The metadata built for ``cls`` itself so far (None: not a model, or not built yet)."""
-    info: ModelInfo | None = vars(cls).get(INFO_ATTRIBUTE)
+    info: ModelInfo[M] | None = vars(cls).get(INFO_ATTRIBUTE)
     return info
 
 
@@ -53,11 +59,11 @@ def is_deferred(cls: type[Any]) -> bool:
     return _DEFERRED_ATTRIBUTE in vars(cls)
 
 
-def find_info(cls: type[Any]) -> ModelInfo | None:
+def find_info(cls: type[M]) -> ModelInfo[M] | None:
     """The metadata of ``cls``, completing it if it waited for a forward reference; None for a
     class that is no model (or a model still being built)."""
     namespace: Mapping[str, Any] = getattr(cls, "__dict__", {})
-    info: ModelInfo | None = namespace.get(INFO_ATTRIBUTE)
+    info: ModelInfo[M] | None = namespace.get(INFO_ATTRIBUTE)  # attach_info put cls's own
     if info is None:
         complete: Completer | None = namespace.get(_DEFERRED_ATTRIBUTE)
         if complete is not None:
@@ -65,7 +71,7 @@ def find_info(cls: type[Any]) -> ModelInfo | None:
     return info
 
 
-def model_info(model: type[Base]) -> ModelInfo:
+def model_info(model: type[M]) -> ModelInfo[M]:
     """The metadata of a model class."""
     info = find_info(model)
     if info is None:

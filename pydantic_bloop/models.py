@@ -23,9 +23,9 @@ from typing import (
     Annotated,
     Any,
     ClassVar,
+    Generic,
     Literal,
     Self,
-    TypeVar,
     dataclass_transform,
 )
 
@@ -38,6 +38,7 @@ from pydantic import (
     TypeAdapter,
     ValidationError,
 )
+from typing_extensions import TypeVar
 
 from . import template_fill
 from ._pydantic_compat import (
@@ -46,7 +47,7 @@ from ._pydantic_compat import (
     class_fields_complete,
     own_field_names,
     refuse_validation,
-    replace_fields_set,
+    unloaded,
     validate_field,
 )
 from .columns import Column
@@ -77,6 +78,10 @@ from .versions import version_field
 from .wire import ItemReader, item_reader
 
 M = TypeVar("M", bound="Base")
+# The model a ModelInfo describes. Covariant: the info of Post is an info of a Base (its methods
+# take objects as Base). Plain ``ModelInfo`` is ``ModelInfo[Base]``: code that does not carry a
+# model type through (tables, tracking, writes) names no parameter.
+M_co = TypeVar("M_co", bound="Base", default="Base", covariant=True)
 
 
 class BloopConfig(ConfigDict, total=False):
@@ -112,10 +117,10 @@ _UNBUILT = _Unbuilt()
 
 
 @dataclass(eq=False)
-class ModelInfo:
+class ModelInfo(Generic[M_co]):
     """Everything pydantic_bloop knows about a model class, computed once at class definition."""
 
-    model: type[Base]
+    model: type[M_co]
     fields: dict[str, FieldSpec]
     by_dynamo: dict[str, FieldSpec]
     hash_key: FieldSpec | None
@@ -128,7 +133,7 @@ class ModelInfo:
     entity: Entity | None = None  # the discriminator written with every item, if any
     templates: dict[str, KeyTemplate] = dataclass_field(default_factory=dict[str, KeyTemplate])
     # stored item -> instance in one pydantic-core call (see wire.py); built on first use
-    _reader: ItemReader | _Unbuilt | None = dataclass_field(default=_UNBUILT, repr=False)
+    _reader: ItemReader[M_co] | _Unbuilt | None = dataclass_field(default=_UNBUILT, repr=False)
     _dynamo_names: dict[frozenset[str] | None, frozenset[str]] = dataclass_field(
         default_factory=dict[frozenset[str] | None, frozenset[str]], repr=False
     )
@@ -284,7 +289,7 @@ class ModelInfo:
 
     def instance_from(
         self, item: Mapping[str, AttributeValue], projected: frozenset[str] | None
-    ) -> Base:
+    ) -> M_co:
         """A new instance from a stored item; ``projected`` limits it to those fields (a partial
         object, whose other fields are unloaded)."""
         try:
@@ -325,15 +330,13 @@ class ModelInfo:
 
     def _partial_from(
         self, item: Mapping[str, AttributeValue], fields: tuple[FieldSpec, ...]
-    ) -> Base:
+    ) -> M_co:
         """An instance holding only ``fields``, each validated from ``item`` (the others stay
         unloaded, so required fields outside a projection do not fail validation)."""
         values = self.values_from(item, fields)
         if self.templates:  # fields not projected but in a projected key are read from it
             fields = template_fill.with_parsed_fields(self, values, fields)
-        obj = self.model.model_construct()
-        vars(obj).clear()  # model_construct filled in defaults: those fields were not loaded
-        replace_fields_set(obj, set())
+        obj = unloaded(self.model)  # not even the defaults: those fields were not loaded
         for spec in fields:
             if spec.name in values:
                 validate_field(self.model, obj, spec.name, values[spec.name])
@@ -402,7 +405,8 @@ class BloopModelMetaclass(ModelMetaclass):
             # an annotation names a type not defined yet: the metadata is built on first use
             defer_info(cls, _complete)
             return cls
-        _install(cls, _build_info(cls))
+        model: type[Base] = cls
+        _install(model, _build_info(model))
         return cls
 
     if not TYPE_CHECKING:  # checkers must keep reporting unknown class attributes
@@ -415,7 +419,7 @@ class BloopModelMetaclass(ModelMetaclass):
             return super().__getattr__(name)
 
 
-def _install(cls: type[Base], info: ModelInfo) -> ModelInfo:
+def _install(cls: type[M], info: ModelInfo[M]) -> ModelInfo[M]:
     attach_info(cls, info)
     for name, column in info.columns.items():
         type.__setattr__(cls, name, _FieldDescriptor(column))
@@ -425,7 +429,7 @@ def _install(cls: type[Base], info: ModelInfo) -> ModelInfo:
 _completing = threading.RLock()
 
 
-def _complete(model: type[Base]) -> ModelInfo:
+def _complete(model: type[M]) -> ModelInfo[M]:
     """The metadata of a model defined before a type it names: resolve the annotations now
     (pydantic's rebuild, in the model's module), then build it, once."""
     with _completing:
@@ -528,7 +532,7 @@ __all__ = ["Base", "BloopConfig", "FieldSpec", "ModelInfo", "model_info"]
 # -- building the metadata -----------------------------------------------------------------------
 
 
-def _build_info(cls: type[Base]) -> ModelInfo:
+def _build_info(cls: type[M]) -> ModelInfo[M]:
     """The metadata of a model class, or ``InvalidModel`` naming what is wrong with it."""
     label = cls.__name__
     fields = {name: field_spec(label, name, fi) for name, fi in cls.model_fields.items()}

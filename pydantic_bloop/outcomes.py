@@ -18,7 +18,7 @@ cannot be told, the `ConstraintViolation` says so.
 
 from __future__ import annotations
 
-from collections.abc import Generator, Sequence
+from collections.abc import Generator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -112,7 +112,8 @@ def settle(write: Write, outcome: Outcome) -> Plan[BaseException | None]:
 
 def _own_condition(write: Write, exc: ClientError) -> Plan[BaseException | None]:
     """A retry failed the condition, maybe because the lost earlier attempt was applied."""
-    item: dict[str, AttributeValue] | None = exc.response.get("Item")  # type: ignore[assignment]
+    answer: Mapping[str, Any] = exc.response  # its stubs know the error part only
+    item: dict[str, AttributeValue] | None = answer.get("Item")
     if item is None:  # none stored, or the endpoint does not return it: read it
         try:
             params = {"TableName": write.table, "Key": write.key, "ConsistentRead": True}

@@ -38,8 +38,10 @@ M = TypeVar("M", bound=Base)
 
 
 @dataclass(frozen=True, slots=True)
-class QueryState:
-    info: ModelInfo
+class QueryState(Generic[M]):
+    """What a query or scan of ``M`` is (the builders' immutable state)."""
+
+    info: ModelInfo[M]
     index: IndexSpec | None
     scan: bool
     key: Condition | None = None
@@ -53,7 +55,7 @@ class QueryState:
     start: dict[str, AttributeValue] | None = None
     seal: str | None = None  # of the token ``start`` came from (checked once the query runs)
     capacity: bool = False
-    members: tuple[ModelInfo, ...] = ()  # the other models of a Collection query
+    members: tuple[ModelInfo[M], ...] = ()  # the other models of a Collection query
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +69,7 @@ class Page(Generic[M]):
 class Progress(Generic[M]):
     """What an iteration of a query has read so far (both engines' iterators have these)."""
 
-    _cursor: Cursor
+    _cursor: Cursor[M]
 
     @property
     def token(self) -> str | None:
@@ -101,7 +103,7 @@ END: Final = _End()
 Position = dict[str, AttributeValue] | None | _End  # None: the beginning
 
 
-class Cursor:
+class Cursor(Generic[M]):
     """Pages through a query: gives the next call, takes its response, hands out objects.
 
     Knows nothing of transports; both engines drive it: ``next_call()`` (None when nothing more
@@ -110,7 +112,7 @@ class Cursor:
     because every buffered item carries the position after it.
     """
 
-    def __init__(self, state: QueryState, table: str) -> None:
+    def __init__(self, state: QueryState[M], table: str) -> None:
         check_runnable(state)
         check_resumed(state, table)
         self.state = state
@@ -177,7 +179,7 @@ class Cursor:
         self.start = end
         self.done = end is None
 
-    def pop(self) -> Base | None:
+    def pop(self) -> M | None:
         """The next object, or None when the buffer is empty or the limit is met."""
         if not self.buffer or self.remaining == 0:
             return None
@@ -201,7 +203,7 @@ class Cursor:
             self.remaining -= 1
         return obj
 
-    def _projected_of(self, info: ModelInfo) -> frozenset[str] | None:
+    def _projected_of(self, info: ModelInfo[M]) -> frozenset[str] | None:
         """What the results of ``info`` carry: the query's model's, or a subclass's or another
         collection member's (cached)."""
         if info is self.state.info:
@@ -211,7 +213,7 @@ class Cursor:
             self._projections[model] = projected_fields(replace(self.state, info=info))
         return self._projections[model]
 
-    def drain(self) -> Iterator[Base]:
+    def drain(self) -> Iterator[M]:
         """Pop every buffered object (within the limit)."""
         while (obj := self.pop()) is not None:
             yield obj
@@ -229,7 +231,7 @@ class Cursor:
         return {name: item[name] for name in self._token_fields}
 
 
-def count(state: QueryState, table: str) -> Plan[int]:
+def count(state: QueryState[Any], table: str) -> Plan[int]:
     """Sum ``Count`` over every page of a ``Select=COUNT`` request (``page_size`` applies; with
     a limit, counting stops once it is reached)."""
     check_runnable(state)
@@ -256,7 +258,7 @@ def count(state: QueryState, table: str) -> Plan[int]:
     return min(total, state.limit) if state.limit is not None else total
 
 
-def request_params(state: QueryState, table: str) -> dict[str, Any]:
+def request_params(state: QueryState[Any], table: str) -> dict[str, Any]:
     r = Renderer()
     params: dict[str, Any] = {"TableName": table}
     if state.index is not None:
@@ -280,7 +282,7 @@ def request_params(state: QueryState, table: str) -> dict[str, Any]:
     return r.into(params)
 
 
-def projected_fields(state: QueryState) -> frozenset[str] | None:
+def projected_fields(state: QueryState[Any]) -> frozenset[str] | None:
     """The fields results carry; None when they are whole objects."""
     if state.select is not None:
         names = {f.name for f in (*state.select, *key_fields(state), *state.info.keys)}
@@ -293,13 +295,13 @@ def projected_fields(state: QueryState) -> frozenset[str] | None:
     return None if len(names) == len(state.info.fields) else frozenset(names)
 
 
-def key_fields(state: QueryState) -> tuple[FieldSpec, ...]:
+def key_fields(state: QueryState[Any]) -> tuple[FieldSpec, ...]:
     """The key fields of what is queried: the index's, or the table's."""
     hash_keys, range_keys = key_sides(state)
     return (*hash_keys, *range_keys)
 
 
-def key_sides(state: QueryState) -> tuple[tuple[FieldSpec, ...], tuple[FieldSpec, ...]]:
+def key_sides(state: QueryState[Any]) -> tuple[tuple[FieldSpec, ...], tuple[FieldSpec, ...]]:
     """The hash and the range key attributes of what is queried (several of each: a
     multi-attribute index key)."""
     if state.index is not None:
@@ -308,13 +310,13 @@ def key_sides(state: QueryState) -> tuple[tuple[FieldSpec, ...], tuple[FieldSpec
     return keys[:1], keys[1:]
 
 
-def resume_fields(state: QueryState) -> tuple[str, ...]:
+def resume_fields(state: QueryState[Any]) -> tuple[str, ...]:
     """The attributes of an ExclusiveStartKey: the index's keys and the table's, each once."""
     names = (f.dynamo_name for f in (*key_fields(state), *state.info.keys))
     return tuple(dict.fromkeys(names))
 
 
-def token_attributes(state: QueryState) -> tuple[KeyAttribute, ...]:
+def token_attributes(state: QueryState[Any]) -> tuple[KeyAttribute, ...]:
     """The attributes of a position (see ``resume_fields``), with their types and limits."""
     hash_keys, range_keys = key_sides(state)
     specs = {f.dynamo_name: f for f in (*hash_keys, *range_keys, *state.info.keys)}
@@ -325,7 +327,7 @@ def token_attributes(state: QueryState) -> tuple[KeyAttribute, ...]:
     )
 
 
-def query_identity(state: QueryState, table: str) -> bytes:
+def query_identity(state: QueryState[Any], table: str) -> bytes:
     """What a token's seal says of the query that made it: the table, index, models, key
     condition, filter, order and segment (not limits, projection or consistency)."""
     plain = replace(state, select=None, consistent=False, capacity=False)
@@ -333,18 +335,18 @@ def query_identity(state: QueryState, table: str) -> bytes:
     return identity_of(labels, request_params(plain, table))
 
 
-def check_resumed(state: QueryState, table: str) -> None:
+def check_resumed(state: QueryState[Any], table: str) -> None:
     """A resumed query runs only from a token this query made."""
     if state.seal is not None:
         identity = query_identity(state, table)
         check_seal(identity, Resumed(state.start, state.seal), target_label(state))
 
 
-def target_label(state: QueryState) -> str:
+def target_label(state: QueryState[Any]) -> str:
     return f"{state.info.label}.{state.index.name}" if state.index else state.info.label
 
 
-def check_runnable(state: QueryState) -> None:
+def check_runnable(state: QueryState[Any]) -> None:
     if state.consistent and state.index is not None and state.index.kind == "global":
         raise InvalidQuery(
             f"consistent(): {target_label(state)} is a global index, which DynamoDB reads only "

@@ -86,7 +86,7 @@ class QueryBuilder(Generic[M]):
 
     __slots__ = ("_state",)
 
-    def __init__(self, state: QueryState) -> None:
+    def __init__(self, state: QueryState[M]) -> None:
         self._state = state
 
     def _with(self, **changes: Any) -> Self:
@@ -100,8 +100,7 @@ class QueryBuilder(Generic[M]):
 
     @property
     def model(self) -> type[M]:
-        model: type[M] = self._state.info.model  # type: ignore[assignment]
-        return model
+        return self._state.info.model
 
     # -- results (shared by both engines' first() and one()) ------------------------------------
 
@@ -234,7 +233,7 @@ class Query(QueryBuilder[M]):
 
     __slots__ = ("_engine",)
 
-    def __init__(self, engine: Executor, state: QueryState) -> None:
+    def __init__(self, engine: Executor, state: QueryState[M]) -> None:
         super().__init__(state)
         self._engine = engine
 
@@ -269,7 +268,7 @@ class Results(Progress[M]):
     """The iterator of a sync query: pages on demand; ``token``, ``count``, ``scanned`` and
     ``consumed`` describe what has been read so far."""
 
-    def __init__(self, engine: Executor, cursor: Cursor) -> None:
+    def __init__(self, engine: Executor, cursor: Cursor[M]) -> None:
         self._engine = engine
         self._cursor = cursor
 
@@ -281,7 +280,7 @@ class Results(Progress[M]):
         while True:
             obj = self._engine.hooks.run_sync(cursor.pop)  # its loaded hooks, per object
             if obj is not None:
-                return obj  # type: ignore[return-value]
+                return obj
             call = cursor.next_call()
             if call is None:
                 raise StopIteration
@@ -295,7 +294,7 @@ class Results(Progress[M]):
             if call is None:
                 return []
             cursor.accept(self._engine.run(call_plan(call)))
-        return self._engine.hooks.run_sync(lambda: list(cursor.drain()))  # type: ignore[arg-type]
+        return self._engine.hooks.run_sync(lambda: list(cursor.drain()))
 
 
 # -- the pure part -----------------------------------------------------------------------------
@@ -304,12 +303,12 @@ def _is_int(n: object) -> bool:
 
 
 def _positive(n: object, what: str) -> int:
-    if not _is_int(n) or n < 1:  # type: ignore[operator]
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise InvalidQuery(f"{what}() takes a positive int (1 or more), not {n!r}")
-    return cast(int, n)
+    return n
 
 
-def _check_ordered(state: QueryState, what: str) -> None:
+def _check_ordered(state: QueryState[Any], what: str) -> None:
     if state.scan:
         raise InvalidQuery(
             f"{what}(): a scan returns items in no particular order; order applies to queries "
@@ -324,7 +323,7 @@ def _as_query_condition(value: object, where: str) -> Condition:
         raise InvalidQuery(str(exc)) from None
 
 
-def target_state(target: type[Base] | Index[Any] | Collection[Any], *, scan: bool) -> QueryState:
+def target_state(target: type[M] | Index[M] | Collection[M], *, scan: bool) -> QueryState[M]:
     """The initial state of a query or scan on a model, one of its indexes or a collection."""
     if isinstance(target, Collection):
         first, *others = (model_info(m) for m in target.models)

@@ -60,7 +60,7 @@ def key_kwargs(info: ModelInfo, given: Mapping[str, object]) -> Mapping[str, obj
 
 
 def templated_key(
-    state: QueryState,
+    state: QueryState[Any],
     condition: Condition,
     sides: tuple[tuple[FieldSpec, ...], tuple[FieldSpec, ...]],
     where: str,

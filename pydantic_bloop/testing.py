@@ -12,7 +12,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -28,9 +28,7 @@ def local_dynamodb(*, quiet: bool = True) -> Generator[str]:
     afterwards. ``quiet`` silences the per-request log lines."""
     from moto.server import ThreadedMotoServer
 
-    _isolate_requests()
-    _honour_request_tokens()
-    _one_stream_record_per_update()
+    _patch_moto()
     if quiet:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=not quiet)
@@ -40,6 +38,26 @@ def local_dynamodb(*, quiet: bool = True) -> Generator[str]:
         yield f"http://127.0.0.1:{port}"
     finally:
         server.stop()
+
+
+_patching = threading.Lock()
+_patched = False
+
+
+def _patch_moto() -> None:
+    """Make moto's server behave as DynamoDB where the suite found it does not (once)."""
+    global _patched
+    with _patching:
+        if not _patched:
+            _isolate_requests()
+            _honour_request_tokens()
+            _one_stream_record_per_update()
+            _patched = True
+
+
+def _replace(cls: type[Any], name: str, method: Callable[..., Any]) -> None:
+    """Make ``method`` moto's ``cls.name`` (moto's classes declare no such assignment)."""
+    setattr(cls, name, method)
 
 
 _serial = threading.Lock()
@@ -58,15 +76,12 @@ def _isolate_requests() -> None:
     from moto.dynamodb.responses import DynamoHandler
 
     call_action: Any = DynamoHandler.call_action
-    if getattr(call_action, "_bloop_serial", False):
-        return
 
     def serialized(self: DynamoHandler) -> Any:
         with _serial:
             return call_action(self)
 
-    serialized._bloop_serial = True  # type: ignore[attr-defined]
-    DynamoHandler.call_action = serialized  # type: ignore[method-assign]
+    _replace(DynamoHandler, "call_action", serialized)
 
 
 # DynamoDB remembers a TransactWriteItems ClientRequestToken for 10 minutes after the request
@@ -96,8 +111,6 @@ def _honour_request_tokens() -> None:
     from moto.dynamodb.responses import DynamoHandler
 
     transact: Any = DynamoHandler.transact_write_items
-    if getattr(transact, "_bloop_tokens", False):
-        return
 
     class IdempotentParameterMismatch(DynamodbException):
         def __init__(self) -> None:
@@ -126,8 +139,7 @@ def _honour_request_tokens() -> None:
         _applied[token] = _Applied(params, result, now)
         return result
 
-    idempotent._bloop_tokens = True  # type: ignore[attr-defined]
-    DynamoHandler.transact_write_items = idempotent  # type: ignore[method-assign]
+    _replace(DynamoHandler, "transact_write_items", idempotent)
 
 
 # the stream records of the UpdateItem being applied, held back until it is done (requests run
@@ -148,8 +160,6 @@ def _one_stream_record_per_update() -> None:
     from moto.dynamodb.models.table import StreamShard
 
     update: Any = DynamoDBBackend.update_item
-    if getattr(update, "_bloop_one_record", False):
-        return
     add: Any = StreamShard.add
 
     def held_add(self: StreamShard, old: Any, new: Any) -> None:
@@ -174,6 +184,5 @@ def _one_stream_record_per_update() -> None:
             add(*held[-1])
         return result
 
-    update_item._bloop_one_record = True  # type: ignore[attr-defined]
-    StreamShard.add = held_add  # type: ignore[method-assign]
-    DynamoDBBackend.update_item = update_item  # type: ignore[method-assign]
+    _replace(StreamShard, "add", held_add)
+    _replace(DynamoDBBackend, "update_item", update_item)

@@ -16,7 +16,7 @@ produces the exact error when an item does not validate.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from pydantic_core import SchemaValidator
 
@@ -26,20 +26,22 @@ from .types import MISSING
 if TYPE_CHECKING:
     from .models import Base, FieldSpec
 
+M = TypeVar("M", bound="Base")
 
-class ItemReader:
+
+class ItemReader(Generic[M]):
     """Reads stored items into instances of one model (see the module docstring)."""
 
     __slots__ = ("_attributes", "_model", "_validator")
 
     def __init__(
-        self, model: type[Base], validator: SchemaValidator, attributes: dict[str, str]
+        self, model: type[M], validator: SchemaValidator, attributes: dict[str, str]
     ) -> None:
         self._model = model
         self._validator = validator
         self._attributes = attributes  # field name -> stored attribute name
 
-    def read(self, item: Mapping[str, Any]) -> Base | None:
+    def read(self, item: Mapping[str, Any]) -> M | None:
         """The instance ``item`` stores; None when this reader cannot tell (the general path
         decides); ``ValidationError`` when it does not validate."""
         values, _extra, fields_set = self._validator.validate_python(item)
@@ -47,8 +49,7 @@ class ItemReader:
             return None
         # What pydantic's own model validator does once the fields are validated (the model
         # has no model validators, post-init or private attributes, or there is no reader).
-        obj: Base = assemble(self._model, values, fields_set)
-        return obj
+        return assemble(self._model, values, fields_set)
 
     def _mistyped(self, item: Mapping[str, Any], fields_set: set[str]) -> bool:
         """Is an attribute stored with another type than the field's? Its value path
@@ -60,7 +61,7 @@ class ItemReader:
         )
 
 
-def item_reader(model: type[Base], fields: Iterable[FieldSpec]) -> ItemReader | None:
+def item_reader(model: type[M], fields: Iterable[FieldSpec]) -> ItemReader[M] | None:
     """A reader of stored items (DynamoDB's ``{"name": {"S": ...}}``) into ``model``, or None
     when the model needs more than its fields validated (model validators, a custom
     ``__init__`` or post-init, private attributes, extra fields)."""

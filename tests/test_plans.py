@@ -397,7 +397,7 @@ def test_conditional_deletes_are_single_requests() -> None:
 # -- paging ------------------------------------------------------------------------------------
 
 
-def scan(**changes: Any) -> QueryState:
+def scan(**changes: Any) -> QueryState[Doc]:
     return QueryState(DOCS, None, scan=True, **changes)
 
 
@@ -409,11 +409,11 @@ def page(*ids: str, last: str | None = None, scanned: int | None = None) -> dict
     return response
 
 
-def drain(cursor: Cursor, script: Script) -> list[str]:
+def drain(cursor: Cursor[Doc], script: Script) -> list[str]:
     """What an engine's iterator does: fetch while needed, hand out every object."""
     out: list[str] = []
     while True:
-        out += [obj.id for obj in cursor.drain() if isinstance(obj, Doc)]
+        out += [obj.id for obj in cursor.drain()]
         next_call = cursor.next_call()
         if next_call is None:
             return out

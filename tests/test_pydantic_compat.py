@@ -25,6 +25,7 @@ from pydantic_bloop._pydantic_compat import (
     plain_fields_model,
     refuse_validation,
     replace_fields_set,
+    unloaded,
     validate_field,
     wire_validator,
 )
@@ -68,6 +69,17 @@ def test_fields_set_is_live_and_replaceable() -> None:
     assert fields_set(p) == {"x"} == p.model_fields_set
     replace_fields_set(p, {"x", "y"})
     assert p.model_fields_set == {"x", "y"}
+
+
+def test_unloaded_holds_no_field_but_private_defaults() -> None:
+    class Secret(BaseModel):
+        x: int = 1
+        _note: str = PrivateAttr("kept")
+
+    empty = unloaded(Secret)
+    assert type(empty) is Secret
+    assert vars(empty) == {} and empty.model_fields_set == set()
+    assert empty.__pydantic_private__ == {"_note": "kept"}
 
 
 def test_validate_field_validates_without_validate_assignment() -> None:

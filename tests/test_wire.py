@@ -146,7 +146,7 @@ def test_items_the_reader_refuses_fall_back_to_the_general_path() -> None:
     # DynamoDB may spell a large integer with an exponent; pydantic's int parser does not
     # read "1E+40", the codec does
     read = info.instance_from({"id": {"S": "x"}, "n": {"N": "1E+40"}}, None)
-    assert isinstance(read, Big) and read.n == 10**40
+    assert type(read) is Big and read.n == 10**40
     with pytest.raises(InvalidItem, match="n: Field required"):
         info.instance_from({"id": {"S": "x"}}, None)  # n is required
 

@@ -248,7 +248,8 @@ class TypeRegistry:
                 f"register_type({python_type.__name__}, {dynamo_type!r}): the DynamoDB type "
                 f"must be one of {', '.join(_DYNAMO_TYPES)}"
             )
-        if not callable(dump) or not callable(load):  # type: ignore[redundant-expr]
+        given: tuple[object, object] = (dump, load)  # checked: callers may be untyped
+        if not all(map(callable, given)):
             raise TypeError("register_type() needs callable dump= and load= functions")
         self._types[python_type] = _Registration(dynamo_type, dump, load)
         self._cache.clear()
