@@ -10,7 +10,8 @@ answer without them is refused here, as a transient error: botocore retries it l
 The checks are botocore event hooks on the engine's client (``guard``), and they act only on
 requests the engine makes (``engine_call``): other users of a shared client see the client as
 they configured it. The same hook lifts the item payloads of a sound answer out of its body
-before botocore parses it (``lifting``), for the engine's requests only as well.
+before botocore parses it (``lifting``), and the library writes the bodies of those requests
+itself (``bodies``), for the engine's requests only as well.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
+from . import bodies
 from .errors import TransportError
 from .lifting import lift
 
@@ -42,7 +44,9 @@ def engine_call() -> Generator[None]:
 
 
 def guard(client: Any) -> None:
-    """Register the checks on ``client`` (a boto3 or aiobotocore DynamoDB client), once."""
+    """Register the checks on ``client`` (a boto3 or aiobotocore DynamoDB client), once; the
+    engine's own requests of it get the bodies the library writes (see `bodies`)."""
+    bodies.install(client, _in_engine_call.get)
     events = client.meta.events
     if events in _guarded:
         return

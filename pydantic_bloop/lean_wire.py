@@ -12,7 +12,6 @@ exception classes botocore raises, so the plans translate them unchanged.
 
 from __future__ import annotations
 
-import base64
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from botocore.exceptions import ClientError
 from botocore.model import OperationModel, ServiceModel
 from botocore.parsers import create_parser
 
+from . import bodies
 from .lifting import LIFTED
 
 Parsed = dict[str, Any]
@@ -74,15 +74,7 @@ class Service:
 
 def encode(params: Mapping[str, Any]) -> bytes:
     """The JSON body of a request: binary values as base64 text, sets as lists."""
-    return json.dumps(params, separators=(",", ":"), default=_plain).encode()
-
-
-def _plain(value: object) -> object:
-    if isinstance(value, bytes | bytearray):
-        return base64.b64encode(value).decode()
-    if isinstance(value, set | frozenset):
-        return list(cast("set[object]", value))
-    raise TypeError(f"{type(value).__name__} is not serialisable in a DynamoDB request")
+    return bodies.encode(params, compact=True)
 
 
 _parser = create_parser("json")

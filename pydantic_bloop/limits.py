@@ -37,26 +37,55 @@ class _Bad(Exception):
 
 def check_write(info: ModelInfo, obj: Base, item: Mapping[str, AttributeValue]) -> None:
     """Check the attributes ``item`` a write of ``obj`` stores (see the module docstring)."""
+    checks = _checks(info)
     size = 0
-    key_limits = _key_limits(info)
-    for name, value in item.items():
-        spec = info.by_dynamo.get(name)
-        label = f"{info.label}.{spec.name}" if spec is not None else f"{info.label}[{name!r}]"
-        try:
-            size += _bytes(name) + _size(value, 1)
-            limit = key_limits.get(name)
-            if limit is not None:
+    name = ""
+    try:
+        for name, value in item.items():
+            check = checks.get(name)
+            if check is None:  # an attribute no field stores (an entity's tag ...)
+                size += _bytes(name) + _size(value, 1)
+                continue
+            name_size, limit, spec = check
+            size += name_size + _size(value, 1)
+            if limit:
                 _check_key_value(value, limit)
-        except _Bad as bad:
-            raise InvalidValue(f"{label}: {bad}") from None
-        if spec is not None:
-            _check_readable(info, spec, obj)
+            if spec is not None:
+                _check_readable(info, spec, obj)
+    except _Bad as bad:
+        found = info.by_dynamo.get(name)
+        label = f"{info.label}.{found.name}" if found is not None else f"{info.label}[{name!r}]"
+        raise InvalidValue(f"{label}: {bad}") from None
     if size > MAX_ITEM_BYTES:
         keys = ", ".join(f"{k.name}={obj.__dict__.get(k.name)!r}" for k in info.keys)
         raise InvalidValue(
             f"{info.label}({keys}) is about {size:,} bytes; DynamoDB stores items of at most "
             f"400 KB ({MAX_ITEM_BYTES:,} bytes)"
         )
+
+
+# by stored name: (bytes of the name, key byte limit or 0, the field if it has constraints)
+_Check = tuple[int, int, "FieldSpec | None"]
+_CHECKS: dict[type[Any], tuple[ModelInfo, dict[str, _Check]]] = {}
+
+
+def _checks(info: ModelInfo) -> dict[str, _Check]:
+    """What `check_write` checks of each stored field of ``info``'s model, worked out once."""
+    cached = _CHECKS.get(info.model)
+    if cached is not None and cached[0] is info:
+        return cached[1]
+    limits = _key_limits(info)
+    adapters = _adapters(info)
+    checks: dict[str, _Check] = {}
+    for spec in info.fields.values():
+        try:
+            name_size = _bytes(spec.dynamo_name)
+        except _Bad:
+            continue  # refused when the model was defined; checked the slow way if ever met
+        constrained = spec if spec.name in adapters else None
+        checks[spec.dynamo_name] = (name_size, limits.get(spec.dynamo_name, 0), constrained)
+    _CHECKS[info.model] = (info, checks)
+    return checks
 
 
 def attrs_size(attrs: Mapping[str, AttributeValue]) -> int:
@@ -135,11 +164,11 @@ def _size(value: AttributeValue, depth: int) -> int:
     checking strings, map keys and nesting on the way."""
     ((kind, inner),) = value.items()
     if kind == "S":
-        return _bytes(inner)
-    if kind == "B":
-        return len(inner)
+        return len(inner) if inner.isascii() else _bytes(inner)  # isascii(): O(1)
     if kind == "N":
         return len(inner) // 2 + 2
+    if kind == "B":
+        return len(inner)
     if kind in ("SS", "BS"):
         return sum(_bytes(v) if isinstance(v, str) else len(v) for v in inner)
     if kind == "NS":

@@ -231,10 +231,13 @@ class ModelInfo(Generic[M_co]):
         check_key_value(f"{self.label}.{spec.name} = {shown(value)}", dumped, spec.role)
         return dumped
 
-    def dump_item(self, obj: Base) -> dict[str, AttributeValue]:
-        """The whole stored item of a fully loaded object (absent attributes left out)."""
+    def dump_item(
+        self, obj: Base, key: dict[str, AttributeValue] | None = None
+    ) -> dict[str, AttributeValue]:
+        """The whole stored item of a fully loaded object (absent attributes left out);
+        ``key``: its key, when already dumped with `key_of`."""
         values = obj.__dict__
-        item = self.key_of(obj)
+        item = self.key_of(obj) if key is None else dict(key)
         try:
             for name, dynamo_name, dump in self._dumpers:
                 dumped = dump(values[name])

@@ -97,11 +97,11 @@ class Write:
     version: int | None = None  # the version the object holds once the write is applied
     returns: bool = False  # ask for the stored item (ReturnValues=ALL_NEW) and take it
     forget: tuple[str, ...] = ()  # fields whose stored value only the returned item tells
+    # The table and key this write is about (equal for equal keys however spelt), computed once.
+    ident: KeyId = field(init=False, compare=False)
 
-    @property
-    def ident(self) -> KeyId:
-        """The table and key this write is about (equal for equal keys however spelt)."""
-        return key_id(self.table, tuple(self.key), self.key)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "ident", key_id(self.table, tuple(self.key), self.key))
 
     def _params(self) -> dict[str, Any]:
         """The request parameters this write renders to (without the operation)."""
@@ -230,7 +230,7 @@ def save_write(
     if info.version is not None:
         return _versioned_save(obj, info, table, key, options.persist, full)
     if options.persist == "overwrite":
-        item = info.dump_item(obj)
+        item = info.dump_item(obj, key)
         _check_size(obj, item)
         after = seen(info, item, None, obj)
         return Write(obj, info, table, key, "put", item=item, condition=full, after=after)
@@ -270,7 +270,7 @@ def _versioned_save(
     before = current_snapshot(info, obj)
     if persist == "overwrite":
         guard = versions.bump(info, obj, before)
-        item = {**info.dump_item(obj), info.version.dynamo_name: {"N": str(guard.value)}}
+        item = {**info.dump_item(obj, key), info.version.dynamo_name: {"N": str(guard.value)}}
         _check_size(obj, item)
         after = _with_version(info, seen(info, item, None, obj), guard.value)
         full = and_all([condition, guard.condition])

@@ -269,14 +269,22 @@ ALL_TYPES = _stored_model("AllTypes", ())
 TEXT_TYPES = _stored_model("TextTypes", BINARY_FIELDS)  # its answers are lifted whole
 
 
+def everything_of(
+    make_engine: MakeEngine, model: type[Base], pks: str
+) -> tuple[Engine, dict[str, Any], list[Base]]:
+    """An engine bound to ``model`` (of every type of the registry, or all but binary), the
+    values of ``EVERYTHING`` it has fields for, and an object of them for each key in ``pks``."""
+    engine = make_engine()
+    engine.bind(model)
+    values = {n: v for n, v in EVERYTHING if n in model.model_fields}
+    return engine, values, [model.model_validate({**values, "pk": pk}) for pk in pks]
+
+
 @pytest.mark.parametrize("model", [TEXT_TYPES, ALL_TYPES], ids=lambda m: m.__name__)
 def test_every_stored_type_round_trips_through_the_engine(
     make_engine: MakeEngine, model: type[Base]
 ) -> None:
-    engine = make_engine()
-    engine.bind(model)
-    values = {n: v for n, v in EVERYTHING if n in model.model_fields}
-    objs = [model.model_validate({**values, "pk": pk}) for pk in ("a", "b")]
+    engine, values, objs = everything_of(make_engine, model, "ab")
     engine.save(*objs)
     columns: Any = model  # "pk" is a column of the model made above
     for obj in objs:
