@@ -80,13 +80,21 @@ class MissingObjects(BloopError, LookupError):
 
 
 class ConstraintViolation(BloopError):
-    """A conditional write failed. ``obj`` is the object; ``item`` the stored item, if returned."""
+    """A conditional write failed. ``obj`` is the object; ``item`` the stored item, if returned;
+    ``stale`` is True when the object's version check is what failed (another writer changed
+    the item since the object saw it: load it again), False when it held or there is none."""
 
     def __init__(
-        self, message: str, obj: object = None, item: Mapping[str, Any] | None = None
+        self,
+        message: str,
+        obj: object = None,
+        item: Mapping[str, Any] | None = None,
+        *,
+        stale: bool = False,
     ) -> None:
         self.obj = obj
         self.item = item
+        self.stale = stale
         super().__init__(message)
 
 
@@ -131,12 +139,14 @@ class CancellationReason:
     ``obj`` is the object the item was for; ``code`` DynamoDB's reason code
     (``"ConditionalCheckFailed"``, ``"TransactionConflict"``, ...; None for an item that did not
     fail); ``item`` the stored item when DynamoDB returned it (the write asked for it);
-    ``message`` DynamoDB's message, if any."""
+    ``message`` DynamoDB's message, if any; ``stale`` True when the item failed its version check
+    (another writer changed it since the object saw it), not (only) the caller's condition."""
 
     obj: object
     code: str | None
     item: Mapping[str, Any] | None = None
     message: str | None = None
+    stale: bool = False
 
 
 class TransactionCanceled(BloopError):

@@ -8,6 +8,7 @@ Internal: the engines run these plans; users call `engine.get` / `load` / `save`
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -73,7 +74,7 @@ def get(
     item: dict[str, AttributeValue] | None = response.get("Item")
     found = None if item is None else readers((info,)).info_for(item)  # a subclass, or none
     if item is None or found is None:  # (another entity's item is not this model's)
-        raise MissingObjects(f"no {info.label} with key {_show_key(key)}", [key])
+        raise MissingObjects(f"no {info.label} with key {_show_key(info, key)}", [key])
     obj = found.instance_from(item, None)
     remember(obj, seen(found, item, None, obj))
     report_object("loaded", obj, table)
@@ -321,5 +322,17 @@ def _batch_write_params(chunk: list[Write]) -> dict[str, Any]:
 # -- messages ----------------------------------------------------------------------------------
 
 
-def _show_key(key: dict[str, AttributeValue]) -> str:
-    return "{" + ", ".join(f"{k}: {next(iter(v.values()))!r}" for k, v in key.items()) + "}"
+def _show_key(info: ModelInfo, key: dict[str, AttributeValue]) -> str:
+    """`{forum: 'f', id: 1}`; a key made by a template shows the fields it was made from
+    (`{customer: 'ada', id: 10}`), as the caller named them."""
+    shown: dict[str, object] = {}
+    for name, value in key.items():
+        raw = next(iter(value.values()))
+        spec = next((k for k in info.keys if k.dynamo_name == name), None)
+        template = info.templates.get(spec.name) if spec is not None else None
+        if template is not None and isinstance(raw, str):
+            with suppress(ValueError):  # (a key of another shape is shown as it is)
+                shown.update(template.parse(raw))
+                continue
+        shown[name] = raw
+    return "{" + ", ".join(f"{k}: {v!r}" for k, v in shown.items()) + "}"

@@ -49,11 +49,12 @@ CONFLICT = "TransactionConflict"
 class Part:
     """One item of a transaction, as its error message tells it: ``verb`` is what the
     transaction did with ``obj`` ("save", "update", "delete", "check", "load"), ``condition``
-    its condition in readable form (or None)."""
+    its condition in readable form (or None), ``write`` the write it came from (None: a read)."""
 
     obj: Base
     verb: str
     condition: str | None = None
+    write: Write | None = None
 
 
 # -- TransactWriteItems ------------------------------------------------------------------------
@@ -140,7 +141,7 @@ class Transaction:
                 f"4 MB ({MAX_REQUEST_BYTES:,} bytes) in one"
             )
         self._writes.append(write)
-        self._parts.append(Part(write.obj, verb, write.shown_condition()))
+        self._parts.append(Part(write.obj, verb, write.shown_condition(), write))
         self._items.add(write.ident)
         self._bytes = size
 
@@ -255,12 +256,16 @@ def cancellation_reasons(exc: BaseException, parts: Sequence[Part]) -> list[Canc
     for i, part in enumerate(parts):
         entry = raw[i] if i < len(raw) else {}
         code = entry.get("Code")
+        item = entry.get("Item")
         reasons.append(
             CancellationReason(
                 part.obj,
                 None if code in (None, "None") else str(code),
-                entry.get("Item"),
+                item,
                 entry.get("Message"),
+                stale=code == "ConditionalCheckFailed"
+                and part.write is not None
+                and part.write.stale(item),
             )
         )
     return reasons
@@ -277,6 +282,8 @@ def canceled(
         line = f"  - {part.verb} {describe_object(part.obj)}: {reason.code}"
         if part.condition and reason.code == "ConditionalCheckFailed":
             line += f" (condition: {part.condition})"
+            if reason.stale and part.write is not None:
+                line += f": {part.write.stale_note(reason.item)}"
         elif reason.message:
             line += f" ({reason.message})"
         lines.append(line)

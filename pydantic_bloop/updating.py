@@ -100,6 +100,7 @@ def update_write(
         version=guard.value if guard else None,
         returns=True,
         forget=tuple(sorted(changed)),
+        guard=guard.condition if guard else None,
     )
 
 

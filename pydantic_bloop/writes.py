@@ -21,7 +21,7 @@ built, so a batch fails before its first request.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -97,6 +97,7 @@ class Write:
     version: int | None = None  # the version the object holds once the write is applied
     returns: bool = False  # ask for the stored item (ReturnValues=ALL_NEW) and take it
     forget: tuple[str, ...] = ()  # fields whose stored value only the returned item tells
+    guard: Condition | None = None  # the version check within `condition`, if any
     # The table and key this write is about (equal for equal keys however spelt), computed once.
     ident: KeyId = field(init=False, compare=False)
 
@@ -144,6 +145,21 @@ class Write:
     def shown_condition(self) -> str | None:
         """The full condition as a user writes it (`Item.stock >= 1`), for messages."""
         return self.condition.describe() if self.condition is not None else None
+
+    def stale(self, item: Mapping[str, Any] | None) -> bool:
+        """Whether the stored `item` (returned with a failed condition; None: no item) fails
+        this write's version check."""
+        return self.guard is not None and not versions.holds(self.guard, item)
+
+    def stale_note(self, item: Mapping[str, Any] | None) -> str:
+        """What a failed version check means, for messages."""
+        stored = versions.stored_version(self.info, item) if item is not None else None
+        found = (
+            "no stored item came back with the failure (none is stored)"
+            if item is None
+            else f"the stored version is {stored}"
+        )
+        return f"{found}, not what this object last saw (another writer changed it: load it again)"
 
     def size(self) -> int:
         """About how many bytes of items this write sends (its item, or its key and values),
@@ -202,9 +218,15 @@ class Write:
         """`ConstraintViolation` for this write's condition, with the stored `item` (when the
         server returned it), the error behind it as `__cause__` and a `note` for the message."""
         shown = self.shown_condition() or "(none)"
+        stale = self.stale(item)
         told = f"; {note}" if note else ""
+        if stale:
+            told += f"; {self.stale_note(item)}"
         error = ConstraintViolation(
-            f"{describe_object(self.obj)}: the condition failed: {shown}{told}", self.obj, item
+            f"{describe_object(self.obj)}: the condition failed: {shown}{told}",
+            self.obj,
+            item,
+            stale=stale,
         )
         error.__cause__ = cause
         return error
@@ -251,9 +273,18 @@ def delete_write(
     """The write that deletes `obj`."""
     info = model_info(type(obj))
     full = _full_condition(info, obj, options, condition)
-    if info.version is not None:
-        full = and_all([full, versions.check(info, current_snapshot(info, obj))])
-    return Write(obj, info, table_of(type(obj)), info.key_of(obj), "delete", condition=full)
+    if info.version is None:
+        return Write(obj, info, table_of(type(obj)), info.key_of(obj), "delete", condition=full)
+    guard = versions.check(info, current_snapshot(info, obj))
+    return Write(
+        obj,
+        info,
+        table_of(type(obj)),
+        info.key_of(obj),
+        "delete",
+        condition=and_all([full, guard]),
+        guard=guard,
+    )
 
 
 def _versioned_save(
@@ -284,6 +315,7 @@ def _versioned_save(
             condition=full,
             after=after,
             version=guard.value,
+            guard=guard.condition,
         )
     changes = diff(info, obj, key)
     _check_size(obj, {**key, **changes.set})
@@ -292,8 +324,18 @@ def _versioned_save(
     if not pending and before is not None:
         if condition is None:
             return None  # nothing changed, nothing to check
-        check = and_all([condition, versions.check(info, before)])
-        return Write(obj, info, table, key, "update", condition=check, after=changes.after)
+        seen_version = versions.check(info, before)
+        check = and_all([condition, seen_version])
+        return Write(
+            obj,
+            info,
+            table,
+            key,
+            "update",
+            condition=check,
+            after=changes.after,
+            guard=seen_version,
+        )
     guard = versions.bump(info, obj, before)
     return Write(
         obj,
@@ -305,6 +347,7 @@ def _versioned_save(
         condition=and_all([condition, guard.condition]),
         after=_with_version(info, changes.after, guard.value),
         version=guard.value,
+        guard=guard.condition,
     )
 
 
@@ -357,8 +400,14 @@ def describe_objects(objs: Sequence[Base], most: int = 10) -> str:
 
 
 def describe_object(obj: Base) -> str:
-    """`Post(forum='f', id=1)`: the model and key of `obj`, for error messages."""
+    """`Post(forum='f', id=1)`: the model and key of `obj`, for error messages. A key made by a
+    template shows the fields it is made from (`Order(customer=7, id=1)`, not its `PK`/`SK`):
+    those are what the caller's code names."""
     info = model_info(type(obj))
     values = vars(obj)
-    shown = ", ".join(f"{k.name}={values.get(k.name)!r}" for k in info.keys)
+    names: dict[str, None] = {}
+    for key in info.keys:
+        template = info.templates.get(key.name)
+        names.update(dict.fromkeys(template.fields if template is not None else (key.name,)))
+    shown = ", ".join(f"{name}={values.get(name)!r}" for name in names)
     return f"{info.label}({shown})"

@@ -5,6 +5,7 @@ dynalite (transactions and streams: moto only)."""
 from __future__ import annotations
 
 import random
+import re
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, ClassVar, Literal
 from uuid import UUID
@@ -124,9 +125,13 @@ def test_get_and_delete_by_the_fields(engine: Engine) -> None:
     with pytest.raises(InvalidValue, match=r"Order.sk is made from id .*missing id"):
         engine.get(Order, customer="ada")
     engine.delete(order)
-    with pytest.raises(MissingObjects):
+    with pytest.raises(MissingObjects) as missing:
         # validated like the field: "10" is 10 (mypy with init_typed wants the int)
         engine.get(Order, customer="ada", id="10")  # type: ignore[arg-type]
+    # messages name an object by the fields its key is made from, as the caller's code does
+    assert "no Order with key {customer: 'ada', id: 10}" in str(missing.value)
+    with pytest.raises(MissingObjects, match=re.escape("no Customer with key {id: 'nobody'}")):
+        engine.get(Customer, id="nobody")
 
 
 def test_constructing_with_a_key_that_disagrees_with_the_fields_fails() -> None:

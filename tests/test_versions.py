@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 import pytest
@@ -18,6 +19,7 @@ from pydantic_bloop import (
     InvalidModel,
     InvalidValue,
     RangeKey,
+    TransactionCanceled,
     Version,
     col,
 )
@@ -258,3 +260,96 @@ def test_an_unloaded_version_is_refused(
     with pytest.raises(InvalidValue, match=re.escape("Doc.version (the version) was not loaded")):
         engine.save(partial)
     assert request_log == []
+
+
+# -- a version conflict told apart from the caller's condition ----------------------------------
+
+
+NO_ITEM_BACK = "dynalite returns no stored item with a failed condition"
+
+
+def test_a_lost_race_is_stale_and_a_failed_condition_is_not(
+    engine: Engine, skip_on_dynalite: Callable[[str], None]
+) -> None:
+    skip_on_dynalite(NO_ITEM_BACK)
+    engine.save(Doc(id="d", text="base"))
+    mine, theirs = engine.get(Doc, id="d"), engine.get(Doc, id="d")
+    mine.text = "mine"
+    engine.save(mine)  # version 2
+
+    theirs.text = "theirs"
+    with pytest.raises(ConstraintViolation) as lost:
+        engine.save(theirs, condition=col(Doc.hits) == 0)  # holds: only the version fails
+    assert lost.value.stale is True
+    assert "the stored version is 2, not what this object last saw" in str(lost.value)
+    with pytest.raises(ConstraintViolation) as deleting:
+        engine.delete(theirs)
+    assert deleting.value.stale is True
+
+    mine.text = "again"
+    with pytest.raises(ConstraintViolation) as refused:
+        engine.save(mine, condition=col(Doc.hits) > 0)  # the version holds, the condition not
+    assert refused.value.stale is False
+    assert "not what this object last saw" not in str(refused.value)
+    with pytest.raises(ConstraintViolation) as updating:
+        engine.update(mine, col(Doc.hits).add(1), condition=col(Doc.hits) > 5)
+    assert updating.value.stale is False
+
+
+def test_a_new_object_over_a_stored_item_is_stale(
+    engine: Engine, skip_on_dynalite: Callable[[str], None]
+) -> None:
+    skip_on_dynalite(NO_ITEM_BACK)
+    engine.save(Doc(id="d", text="kept"))
+    with pytest.raises(ConstraintViolation) as caught:
+        engine.save(Doc(id="d", text="lost"))
+    assert caught.value.stale is True
+    assert "the stored version is 1" in str(caught.value)
+
+
+def test_a_deleted_item_is_stale_for_its_loaded_object(engine: Engine) -> None:
+    engine.save(Doc(id="d"))
+    doc = engine.get(Doc, id="d")
+    engine.delete(engine.get(Doc, id="d"))
+    doc.text = "late"
+    with pytest.raises(ConstraintViolation) as caught:
+        engine.save(doc)
+    assert caught.value.stale is True
+    assert "no stored item came back with the failure (none is stored)" in str(caught.value)
+
+
+def test_an_unversioned_model_is_never_stale(make_engine: MakeEngine) -> None:
+    engine = make_engine(atomic=True)
+    engine.bind(Plain)
+    engine.save(Plain(id="p"))
+    with pytest.raises(ConstraintViolation) as caught:
+        engine.save(Plain(id="p"))  # atomic: a new object may not overwrite
+    assert caught.value.stale is False
+
+
+class Plain(Base):
+    model_config = BloopConfig(table_name="plain_docs")
+    id: Annotated[str, HashKey()]
+
+
+def test_a_transaction_tells_which_item_lost_its_race(
+    engine: Engine, skip_on_dynalite: Callable[[str], None]
+) -> None:
+    skip_on_dynalite("no transactions in dynalite")
+    engine.save(Doc(id="a"), Doc(id="b"))
+    a, b = engine.get(Doc, id="a"), engine.get(Doc, id="b")
+    racing = engine.get(Doc, id="a")
+    racing.text = "first"
+    engine.save(racing)
+    a.text, b.text = "x", "y"
+
+    with pytest.raises(TransactionCanceled) as caught, engine.transaction() as tx:
+        tx.save(a)  # stale: another writer saved it
+        tx.save(b, condition=col(Doc.hits) > 0)  # current, but its condition fails
+
+    by_obj = {id(r.obj): r for r in caught.value.reasons}
+    assert by_obj[id(a)].stale is True
+    assert by_obj[id(a)].code == "ConditionalCheckFailed"
+    assert "the stored version is 2, not what this object last saw" in str(caught.value)
+    if by_obj[id(b)].code is not None:  # DynamoDB may stop at the first failure
+        assert by_obj[id(b)].stale is False
