@@ -145,10 +145,17 @@ def _unchanged(before: Snapshot, name: str, value: object) -> bool:
 
 
 def _unwritten(info: ModelInfo, name: str, seen_value: AttributeValue | None) -> bool:
-    """A templated field whose attribute the stored item lacks (written before the template
-    existed, e.g. for an index added since): loading filled it, and the next save writes it,
-    so that the item gets into the index. Other fields filled on load (defaults) are not."""
-    return seen_value is None and name in info.templates
+    """A templated field, or a key of an index, whose attribute the stored item lacks (written
+    before the template or the index existed): loading filled it (from the template, or the
+    field's default), and the next save writes it, so that the item gets into the index. Other
+    fields filled on load (defaults) are not."""
+    if seen_value is not None:
+        return False
+    return name in info.templates or any(
+        name == spec.name
+        for index in info.indexes.values()
+        for spec in (*index.hash_keys, *index.range_keys)
+    )
 
 
 def diff(info: ModelInfo, obj: Base, key: Mapping[str, AttributeValue]) -> Diff:
