@@ -38,7 +38,7 @@ from .lean_transport import LeanTransport
 from .markers import DynamoName, HashKey, RangeKey, Version
 from .migrations import Migration, MigrationProgress, TableMigration
 from .models import Base, BloopConfig
-from .paging import Page
+from .paging import InvalidResult, OnInvalid, Page
 from .plans import Backoff, Call, Parallel, Plan, Sleep
 from .query import Query, Results
 from .rate_limit import RateLimit
@@ -85,6 +85,7 @@ __all__ = [
     "InvalidModel",
     "InvalidQuery",
     "InvalidRecords",
+    "InvalidResult",
     "InvalidTransaction",
     "InvalidUpdate",
     "InvalidValue",
@@ -97,6 +98,7 @@ __all__ = [
     "MigrationProgress",
     "MissingObjects",
     "ObjectEvent",
+    "OnInvalid",
     "Page",
     "Parallel",
     "Plan",

@@ -347,7 +347,7 @@ class AsyncQuery(QueryBuilder[M]):
             items = [obj async for obj in results]
         else:
             items = await results.take_page()
-        return Page(items, results.token)
+        return Page(items, results.token, results.invalid)
 
 
 class AsyncResults(Progress[M]):

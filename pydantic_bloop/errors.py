@@ -25,7 +25,8 @@ class InvalidItem(BloopError, ValueError):
 
     ``model`` is the model's name, ``key`` the item's stored key, ``item`` the stored item; the
     pydantic ``ValidationError`` is the ``__cause__``. Nothing is written back: the object was
-    never built."""
+    never built. ``errors`` lists one such error per unreadable item: just this one, or, from a
+    ``load()`` of several objects (which loads every readable one first), each of them."""
 
     def __init__(
         self, message: str, model: str, key: Mapping[str, Any], item: Mapping[str, Any]
@@ -33,7 +34,36 @@ class InvalidItem(BloopError, ValueError):
         self.model = model
         self.key = dict(key)
         self.item = item
+        self.errors: list[InvalidItem] = [self]
         super().__init__(message)
+
+    @property
+    def keys(self) -> list[dict[str, Any]]:
+        """The stored key of every unreadable item (in ``errors``' order)."""
+        return [e.key for e in self.errors]
+
+
+def unreadable(errors: Sequence[InvalidItem], missing: MissingObjects | None) -> BloopError | None:
+    """What a load of several objects raises once every readable one is loaded: the
+    ``InvalidItem`` of its unreadable items (one naming them all; ``missing`` as its cause, when
+    some items were also absent), else ``missing``, else None."""
+    if not errors:
+        return missing
+    if len(errors) == 1 and missing is None:
+        return errors[0]
+    first = errors[0]
+    listed = "; ".join(str(e) for e in errors)
+    absent = f"; and {missing}" if missing is not None else ""
+    error = InvalidItem(
+        f"{len(errors)} stored items cannot be read (the other objects were loaded): "
+        f"{listed}{absent}",
+        first.model,
+        first.key,
+        first.item,
+    )
+    error.errors = list(errors)
+    error.__cause__ = missing if missing is not None else first.__cause__
+    return error
 
 
 class InvalidCondition(BloopError, ValueError):

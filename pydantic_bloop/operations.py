@@ -14,7 +14,14 @@ from typing import Any, TypeVar
 
 from .conditions import Condition
 from .entities import readers
-from .errors import InvalidValue, MissingObjects, TransientError, TransportError
+from .errors import (
+    InvalidItem,
+    InvalidValue,
+    MissingObjects,
+    TransientError,
+    TransportError,
+    unreadable,
+)
 from .hooks import report_object
 from .models import Base, ModelInfo, model_info
 from .outcomes import settle, summary, unknown
@@ -95,6 +102,7 @@ def load(objs: Sequence[Base], table_of: TableOf, consistent: bool, backoff: Bac
     each found object in place, retry unprocessed keys; then ``MissingObjects`` for the rest."""
     wanted: dict[KeyId, _Wanted] = {}
     key_names: dict[str, tuple[str, ...]] = {}
+    bad: list[InvalidItem] = []  # items that cannot be read: raised once the rest is loaded
     for obj in objs:  # every key is dumped (and checked) before the first request
         info = model_info(type(obj))
         table = table_of(type(obj))
@@ -120,15 +128,8 @@ def load(objs: Sequence[Base], table_of: TableOf, consistent: bool, backoff: Bac
             for table, items in responses.items():
                 for item in items:
                     ident = key_id(table, key_names[table], item)
-                    if ident in wanted:
-                        for obj in wanted[ident].objects:
-                            info = model_info(type(obj))
-                            if readers((info,)).info_for(item) is not info:
-                                break  # another entity's item: this object's is missing
-                            refresh(info, obj, item)
-                            report_object("loaded", obj, table)
-                        else:
-                            found.add(ident)
+                    if ident in wanted and _refreshed(wanted[ident].objects, item, table, bad):
+                        found.add(ident)
             unprocessed: dict[str, dict[str, Any]] = result.get("UnprocessedKeys") or {}
             for table, request in unprocessed.items():
                 keys: list[dict[str, AttributeValue]] = request.get("Keys") or []
@@ -144,8 +145,29 @@ def load(objs: Sequence[Base], table_of: TableOf, consistent: bool, backoff: Bac
             )
 
     missing = [obj for ident, w in wanted.items() if ident not in found for obj in w.objects]
-    if missing:
-        raise MissingObjects(f"not found: {describe_objects(missing)}", missing)
+    absent = MissingObjects(f"not found: {describe_objects(missing)}", missing) if missing else None
+    error = unreadable(bad, absent)
+    if error is not None:
+        raise error
+
+
+def _refreshed(
+    objs: Sequence[Base], item: dict[str, AttributeValue], table: str, bad: list[InvalidItem]
+) -> bool:
+    """Refresh the objects waiting for ``item`` from it; False when it is another entity's item
+    (theirs is missing). An item they cannot read is added to ``bad`` (the objects stay as they
+    were), so that one bad item does not keep the others of a load from loading."""
+    for obj in objs:
+        info = model_info(type(obj))
+        if readers((info,)).info_for(item) is not info:
+            return False  # another entity's item: this object's is missing
+        try:
+            refresh(info, obj, item)
+        except InvalidItem as error:
+            bad.append(error)
+            return True  # found, though unreadable (not missing)
+        report_object("loaded", obj, table)
+    return True
 
 
 def _chunks(items: list[T], size: int) -> list[list[T]]:

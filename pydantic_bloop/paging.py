@@ -19,13 +19,13 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
-from typing import Any, Final, Generic, TypeVar
+from dataclasses import dataclass, field, replace
+from typing import Any, Final, Generic, Literal, NamedTuple, TypeVar
 
 from .columns import Column
 from .conditions import And, Comparison, Condition, Renderer, and_all, show_operand
 from .entities import readers
-from .errors import InvalidQuery
+from .errors import InvalidItem, InvalidQuery
 from .hooks import report_object
 from .indexes import IndexSpec
 from .models import Base, FieldSpec, ModelInfo
@@ -35,6 +35,17 @@ from .tracking import remember, same, seen
 from .types import AttributeValue
 
 M = TypeVar("M", bound=Base)
+
+OnInvalid = Literal["raise", "skip", "collect"]
+"""What a query does with a stored item its model cannot read (see ``on_invalid()``)."""
+
+
+class InvalidResult(NamedTuple):
+    """A stored item a query passed over with ``on_invalid("collect")``: its key (stored
+    attribute names to attribute values) and the ``InvalidItem`` saying why it was unreadable."""
+
+    key: dict[str, AttributeValue]
+    error: InvalidItem
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,14 +67,17 @@ class QueryState(Generic[M]):
     seal: str | None = None  # of the token ``start`` came from (checked once the query runs)
     capacity: bool = False
     members: tuple[ModelInfo[M], ...] = ()  # the other models of a Collection query
+    on_invalid: OnInvalid = "raise"
 
 
 @dataclass(frozen=True, slots=True)
 class Page(Generic[M]):
-    """One page of results, and the token that resumes after its last item (None: no more)."""
+    """One page of results, and the token that resumes after its last item (None: no more);
+    ``invalid``: the unreadable items passed over with ``on_invalid("collect")``."""
 
     items: list[M]
     token: str | None
+    invalid: list[InvalidResult] = field(default_factory=list[InvalidResult])
 
 
 class Progress(Generic[M]):
@@ -90,6 +104,11 @@ class Progress(Generic[M]):
     def consumed(self) -> float:
         """Capacity units consumed so far (0.0 unless ``consumed_capacity()`` asked for them)."""
         return self._cursor.consumed
+
+    @property
+    def invalid(self) -> list[InvalidResult]:
+        """Unreadable items passed over so far with ``on_invalid("collect")``, in order."""
+        return list(self._cursor.invalid)
 
 
 class _End:
@@ -132,6 +151,7 @@ class Cursor(Generic[M]):
         self.count = 0
         self.scanned = 0
         self.consumed = 0.0
+        self.invalid: list[InvalidResult] = []  # passed over with on_invalid("collect")
         self._token_fields = resume_fields(state)
 
     def page_done(self) -> bool:
@@ -180,28 +200,40 @@ class Cursor(Generic[M]):
         self.done = end is None
 
     def pop(self) -> M | None:
-        """The next object, or None when the buffer is empty or the limit is met."""
-        if not self.buffer or self.remaining == 0:
-            return None
-        item, position = self.buffer[0]
-        info = self.readers.info_for(item)
-        while info is None:  # another entity's item (the filter keeps those out: a guard)
-            self.buffer.popleft()
-            self.position = position
-            if not self.buffer:
-                return None
+        """The next object, or None when the buffer is empty or the limit is met.
+
+        An item the model cannot read is passed over before its ``InvalidItem`` is raised (or
+        skipped, or collected, as ``on_invalid`` says): the position moves past it, so the next
+        ``pop()`` and the token go on after it."""
+        while self.buffer and self.remaining != 0:
             item, position = self.buffer[0]
             info = self.readers.info_for(item)
-        projected = self._projected_of(info)
-        obj = info.instance_from(item, projected)  # may raise: then the item stays ahead
-        remember(obj, seen(info, item, projected, obj))
-        report_object("loaded", obj, self.table)
+            if info is None:  # another entity's item (the filter keeps those out: a guard)
+                self._pass(position)
+                continue
+            projected = self._projected_of(info)
+            try:
+                obj = info.instance_from(item, projected)
+            except InvalidItem as error:
+                self._pass(position)
+                if self.state.on_invalid == "raise":
+                    raise
+                if self.state.on_invalid == "collect":
+                    self.invalid.append(InvalidResult(error.key, error))
+                continue
+            remember(obj, seen(info, item, projected, obj))
+            report_object("loaded", obj, self.table)
+            self._pass(position)
+            self.count += 1
+            if self.remaining is not None:
+                self.remaining -= 1
+            return obj
+        return None
+
+    def _pass(self, position: Position) -> None:
+        """Done with the first buffered item: the position is after it."""
         self.buffer.popleft()
         self.position = position
-        self.count += 1
-        if self.remaining is not None:
-            self.remaining -= 1
-        return obj
 
     def _projected_of(self, info: ModelInfo[M]) -> frozenset[str] | None:
         """What the results of ``info`` carry: the query's model's, or a subclass's or another

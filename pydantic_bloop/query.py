@@ -51,6 +51,7 @@ from .keyrules import check_columns, check_key
 from .models import Base, FieldSpec, model_info
 from .paging import (
     Cursor,
+    OnInvalid,
     Page,
     Progress,
     QueryState,
@@ -216,6 +217,16 @@ class QueryBuilder(Generic[M]):
         """Ask DynamoDB to report consumed capacity; the iterator's ``consumed`` sums it."""
         return self._with(capacity=True)
 
+    def on_invalid(self, mode: OnInvalid) -> Self:
+        """What to do with a stored item the model cannot read (another tool wrote a value of
+        another type, or one breaking the model's constraints): ``"raise"`` its ``InvalidItem``
+        (the default), ``"skip"`` it, or ``"collect"`` it as an ``InvalidResult`` in the
+        iterator's (and the page's) ``invalid`` and go on. After a raise the iteration, and its
+        token, have moved past the item: calling ``next()`` again, or resuming, goes on after it."""
+        if mode not in ("raise", "skip", "collect"):
+            raise InvalidQuery(f"on_invalid() takes 'raise', 'skip' or 'collect', not {mode!r}")
+        return self._with(on_invalid=mode)
+
     def resume(self, token: str | None) -> Self:
         """Continue after the position a previous iteration's ``token`` names (None: from the
         start)."""
@@ -261,7 +272,7 @@ class Query(QueryBuilder[M]):
         within the limit) and the token for ``resume()``: the way to serve REST paging."""
         results = iter(self.limit(size) if size is not None else self)
         items = list(results) if size is not None else results.take_page()
-        return Page(items, results.token)
+        return Page(items, results.token, results.invalid)
 
 
 class Results(Progress[M]):

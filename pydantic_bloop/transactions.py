@@ -17,7 +17,14 @@ from typing import Any
 
 from .actions import UpdateAction
 from .conditions import Condition, ConditionArg, as_condition
-from .errors import CancellationReason, InvalidTransaction, MissingObjects, TransactionCanceled
+from .errors import (
+    CancellationReason,
+    InvalidItem,
+    InvalidTransaction,
+    MissingObjects,
+    TransactionCanceled,
+    unreadable,
+)
 from .hooks import report_commit, report_object
 from .models import Base, model_info
 from .plans import Backoff, Call, Plan, Response, Sleep, error_code
@@ -193,16 +200,23 @@ def load(objs: Sequence[Base], table_of: TableOf, backoff: Backoff) -> Plan[None
     response = yield from send(Call("transact_get_items", {"TransactItems": gets}), parts, backoff)
     found: list[dict[str, Any]] = response.get("Responses") or []
     missing: list[Base] = []
+    bad: list[InvalidItem] = []  # unreadable items: raised once every readable one is loaded
     for w, entry in zip(reads, found, strict=True):
         item: dict[str, AttributeValue] | None = entry.get("Item")
         for obj in w.objects:
             if item is None:
                 missing.append(obj)
-            else:
+                continue
+            try:
                 refresh(model_info(type(obj)), obj, item)
-                report_object("loaded", obj, w.table)
-    if missing:
-        raise MissingObjects(f"not found: {describe_objects(missing)}", missing)
+            except InvalidItem as unread:
+                bad.append(unread)
+                break  # the other objects of this item cannot read it either
+            report_object("loaded", obj, w.table)
+    absent = MissingObjects(f"not found: {describe_objects(missing)}", missing) if missing else None
+    error = unreadable(bad, absent)
+    if error is not None:
+        raise error
 
 
 @dataclass(slots=True)

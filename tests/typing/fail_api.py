@@ -35,3 +35,4 @@ def api(engine: Engine, uid: UUID) -> None:
     _ = engine.query(User.by_email).one().views  # E: mypy[attr-defined] pyright[reportAttributeAccessIssue]
     with engine.context(atomic="yes"):  # E: mypy[arg-type] pyright[reportArgumentType]
         pass
+    engine.query(Post).on_invalid("ignore")  # E: mypy[arg-type] pyright[reportArgumentType]

@@ -5,7 +5,16 @@ from decimal import Decimal
 from typing import assert_type
 from uuid import UUID
 
-from pydantic_bloop import Engine, col, from_item, key_only, to_item
+from pydantic_bloop import (
+    Engine,
+    InvalidItem,
+    InvalidResult,
+    OnInvalid,
+    col,
+    from_item,
+    key_only,
+    to_item,
+)
 from pydantic_bloop.types import AttributeValue
 from tests.typing.accounts import Account
 from tests.typing.models import Post
@@ -27,3 +36,17 @@ def decimals(engine: Engine) -> None:
     engine.scan(Account).filter(col(Account.balance) > 5)
     engine.scan(Account).filter(col(Account.balance) >= 2.5)
     engine.scan(Account).filter(col(Account.balance) < Decimal("9.99"))
+
+
+def invalid_items(engine: Engine) -> None:
+    query = engine.query(Post).key(col(Post.forum) == "f").on_invalid("collect")
+    results = iter(query)
+    posts: list[Post] = list(results)
+    records: list[InvalidResult] = results.invalid
+    for key, error in records:
+        assert_type(key, dict[str, AttributeValue])
+        assert_type(error, InvalidItem)
+    page = engine.scan(Post).on_invalid("skip").page()
+    assert_type(page.invalid, list[InvalidResult])
+    mode: OnInvalid = "raise"
+    _ = engine.query(Post.by_user).on_invalid(mode), posts
