@@ -21,6 +21,8 @@ from pydantic import BaseModel, Field
 
 from examples import forum_api
 from pydantic_bloop import Engine
+from tests.fault_fixtures import MakeProxiedEngine
+from tests.proxy import Fault, FaultProxy, Script
 from tests.test_resume_tokens import FORGED
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -183,6 +185,39 @@ def test_every_forged_token_is_400(api: TestClient) -> None:
     }
     assert {case: r.status_code for case, r in answers.items() if r.status_code != 400} == {}
     assert all(r.json()["detail"].startswith("resume(): ") for r in answers.values())
+
+
+# -- failure 4 through the app: a create whose answer was lost is still a create ----------------
+
+
+@pytest.mark.parametrize("fault", [Fault.RESET_AFTER, Fault.DROP_AFTER])
+def test_a_create_whose_answer_was_lost_is_201_not_409(
+    make_proxied_engine: MakeProxiedEngine,
+    fault_proxy: FaultProxy,
+    engine: Engine,
+    fault: Fault,
+) -> None:
+    """The server applies the create, its answer is lost, botocore sends it again and the retry
+    fails its own condition (no item with this key): the post was created, so 201 (issue 18,
+    failure 4). A second create of the same id is still a conflict."""
+    proxied = make_proxied_engine()  # sync or async, over the fault proxy
+    proxied.bind(forum_api.Post)
+    forum_api.app.dependency_overrides[forum_api.get_engine] = lambda: proxied
+    post_id, user = str(uuid4()), str(uuid4())
+    body = {"forum": "dynamo", "id": post_id, "user": user, "content": "once"}
+    try:
+        with TestClient(forum_api.app) as api:
+            fault_proxy.policy = Script([fault], operations=["PutItem", "UpdateItem"])
+            response = api.post("/posts", json=body)
+            assert fault_proxy.injected[fault] == 1  # the answer was lost, the write applied
+            assert response.status_code == 201, response.text
+            assert response.json()["content"] == "once"
+            again = api.post("/posts", json={**body, "content": "twice"})
+            assert again.status_code == 409
+    finally:
+        forum_api.app.dependency_overrides.clear()
+    stored = engine.get(forum_api.Post, forum="dynamo", id=UUID(post_id), consistent=True)
+    assert (stored.content, str(stored.user)) == ("once", user)
 
 
 # -- the schema: table models look like plain pydantic models to OpenAPI ----------------------
