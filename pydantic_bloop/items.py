@@ -2,9 +2,10 @@
 
 * `key_only(Post, forum="f", id=pid)` is a `Post` holding only its key, each key value
   validated as its field's type (`id="…"` for a UUID key works): what `engine.load` refreshes
-  and what `engine.update` updates by key. It type-checks under mypy and pyright alike, unlike
-  `Post.model_construct(forum=..., id=...)`, which pydantic's mypy plugin (`init_typed`)
-  refuses for the fields it leaves out.
+  and what `engine.update` updates by key. A key made from fields (`Template`) may be given by
+  them, and the object holds them too (`key_only(Product, sku="lamp").sku`). It type-checks
+  under mypy and pyright alike, unlike `Post.model_construct(forum=..., id=...)`, which
+  pydantic's mypy plugin (`init_typed`) refuses for the fields it leaves out.
 * `to_item(post)` is the item DynamoDB stores for it (`{"forum": {"S": "f"}, ...}`), as sent
   in a `PutItem`; `from_item(Post, item)` reads such an item (from a boto3 client, a stream
   record, a fixture) into a `Post`, with the same conversions and errors as a load.
@@ -18,6 +19,7 @@ from collections.abc import Mapping
 from typing import Any, TypeVar, cast
 
 from .models import Base, model_info
+from .template_fill import with_parsed_fields
 from .template_query import key_kwargs
 from .types import AttributeValue
 
@@ -27,12 +29,15 @@ M = TypeVar("M", bound=Base)
 
 
 def key_only(model: type[M], /, **key: object) -> M:
-    """A `model` object holding only its key fields (named exactly, each validated); its other
-    fields are unset, with their defaults. `InvalidValue` names a missing, unknown or bad one."""
+    """A `model` object holding only its key fields (named exactly, each validated) and the
+    fields a templated key is made from (given, or read back from the key); its other fields
+    are unset, with their defaults. `InvalidValue` names a missing, unknown or bad one."""
     info = model_info(model)
     info.key_from(key)  # names exactly the key fields, each valid and not empty
     given = key_kwargs(info, key)  # a templated key may be given by its fields
     values: dict[str, Any] = {s.name: info.key_value(s, given[s.name]) for s in info.keys}
+    held = with_parsed_fields(info, values, info.keys)  # and holds them, from the key
+    values = {s.name: info.key_value(s, values[s.name]) for s in held}
     obj = model.model_construct(**values)
     assert isinstance(obj, model)
     return obj

@@ -115,3 +115,14 @@ def with_parsed_fields(
                 values[name] = value
                 names.add(name)
     return tuple(s for n, s in info.fields.items() if n in names)
+
+
+def key_held(info: ModelInfo) -> set[str]:
+    """The fields a key-only object holds: its keys, and the fields its templated keys are
+    made from."""
+    names = {k.name for k in info.keys}
+    for k in info.keys:
+        t = info.templates.get(k.name)
+        if t is not None:
+            names.update(t.fields)
+    return names

@@ -26,6 +26,7 @@ from .errors import InvalidUpdate
 from .models import Base, FieldSpec, ModelInfo, model_info
 from .outcomes import settle, summary
 from .plans import Plan, Response
+from .template_fill import key_held
 from .tracking import Snapshot, atomic_condition, current_snapshot, diff
 from .types import MISSING
 from .updates import Remove, Update
@@ -73,7 +74,7 @@ def update_write(
     if condition is not None:
         check_columns(info, obj, condition)
     before = current_snapshot(info, obj)
-    by_key = before is None and obj.model_fields_set <= {k.name for k in info.keys}
+    by_key = before is None and obj.model_fields_set <= key_held(info)
     pending = Update()
     after: Snapshot | None = None
     if not by_key:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Annotated, ClassVar
+from typing import Annotated, Any, ClassVar
 from uuid import UUID, uuid4
 
 import pytest
@@ -24,6 +24,7 @@ from pydantic_bloop import (
     InvalidModel,
     InvalidValue,
     RangeKey,
+    Template,
     col,
     from_item,
     key_only,
@@ -159,3 +160,53 @@ def test_an_index_with_classvar_is_fine() -> None:
         by_to: ClassVar[GlobalIndex] = GlobalIndex(hash_key="to")
 
     assert Mail.by_to.name == "by_to"
+
+
+# -- key_only with keys made from fields (issue 19, item 8) ------------------------------------
+
+
+class Lamp(Base):
+    model_config = BloopConfig(table_name="lamps")
+    sku: str
+    batch: int
+    name: str = ""
+    stock: int = 0
+    pk: Annotated[str, HashKey(), DynamoName("PK")] = Template("PRODUCT#{sku}")
+    sk: Annotated[str, RangeKey(), DynamoName("SK")] = Template("BATCH#{batch}")
+
+
+def test_key_only_holds_the_fields_a_templated_key_is_made_from() -> None:
+    lamp = key_only(Lamp, sku="lamp", batch="7")  # type: ignore[arg-type]
+    assert (lamp.sku, lamp.batch) == ("lamp", 7)  # validated into the fields' types
+    assert (lamp.pk, lamp.sk) == ("PRODUCT#lamp", "BATCH#0000000000000000007")
+    assert lamp.model_fields_set == {"sku", "batch", "pk", "sk"}
+    by_key = key_only(Lamp, pk="PRODUCT#lamp", sk="BATCH#0000000000000000007")
+    assert (by_key.sku, by_key.batch) == ("lamp", 7)  # read back from the keys
+    with pytest.raises(InvalidValue, match=re.escape("Lamp.sk: 'LOT#7'")):
+        key_only(Lamp, pk="PRODUCT#lamp", sk="LOT#7")
+    with pytest.raises(InvalidValue, match="missing batch"):
+        key_only(Lamp, sku="lamp")
+
+
+def test_a_templated_key_only_object_gets_loads_and_updates(
+    make_engine: MakeEngine, client: DynamoDBClient
+) -> None:
+    engine = make_engine()
+    engine.bind(Lamp)
+    stored = Lamp(sku="lamp", batch=7, name="Desk lamp", stock=3)
+    engine.save(stored)
+    assert engine.get(Lamp, sku="lamp", batch=7) == stored
+    wanted = key_only(Lamp, sku="lamp", batch=7)
+    engine.load(wanted)
+    assert wanted == stored
+    updated = engine.update(key_only(Lamp, sku="lamp", batch=7), col(Lamp.stock).add(1))
+    assert (updated.stock, updated.name) == (4, "Desk lamp")  # by key: only the action sent
+    key: dict[str, Any] = {"PK": {"S": "PRODUCT#lamp"}, "SK": {"S": "BATCH#0000000000000000007"}}
+    item = client.get_item(TableName=engine.table_name(Lamp), Key=key).get("Item", {})
+    assert (item["name"], item["stock"], item["sku"]) == (
+        {"S": "Desk lamp"},
+        {"N": "4"},
+        {"S": "lamp"},
+    )
+    engine.delete(key_only(Lamp, sku="lamp", batch=7))
+    assert engine.query(Lamp).key(col(Lamp.sku) == "lamp").all() == []
