@@ -11,12 +11,13 @@ naming the model, the field and the value; nothing is sent.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from pydantic import TypeAdapter, ValidationError
 
 from .errors import InvalidModel, InvalidValue
+from .markers import DynamoName, HashKey, RangeKey, Version
 from .types import AttributeValue
 from .types.scalars import JsonTextCodec
 
@@ -47,7 +48,13 @@ def check_write(info: ModelInfo, obj: Base, item: Mapping[str, AttributeValue]) 
                 size += _bytes(name) + _size(value, 1)
                 continue
             name_size, limit, spec = check
-            size += name_size + _size(value, 1)
+            ((kind, inner),) = value.items()
+            if kind == "S" and inner.isascii():  # the common values, without a call
+                size += name_size + len(inner)
+            elif kind == "N":
+                size += name_size + len(inner) // 2 + 2
+            else:
+                size += name_size + _size(value, 1)
             if limit:
                 _check_key_value(value, limit)
             if spec is not None:
@@ -96,13 +103,14 @@ def attrs_size(attrs: Mapping[str, AttributeValue]) -> int:
         raise InvalidValue(str(bad)) from None
 
 
-def check_key_value(label: str, value: AttributeValue, role: str | None) -> None:
-    """A table key value is not empty, nor over 2,048 bytes (hash) or 1,024 bytes (range)."""
+def check_key_value(label: Callable[[], str], value: AttributeValue, role: str | None) -> None:
+    """A table key value is not empty, nor over 2,048 bytes (hash) or 1,024 bytes (range);
+    ``label()`` names it in the error."""
     limit = MAX_RANGE_KEY_BYTES if role == "range" else MAX_HASH_KEY_BYTES
     try:
         _check_key_value(value, limit)
     except _Bad as bad:
-        raise InvalidValue(f"{label}: {bad}") from None
+        raise InvalidValue(f"{label()}: {bad}") from None
 
 
 def check_attribute_name(label: str, name: str, *, key: bool) -> None:
@@ -176,9 +184,15 @@ def _size(value: AttributeValue, depth: int) -> int:
     if kind in ("L", "M"):
         if depth >= MAX_DEPTH:
             raise _Bad(f"the value nests lists and maps deeper than DynamoDB's {MAX_DEPTH} levels")
-        if kind == "L":
-            return 3 + sum(1 + _size(v, depth + 1) for v in inner)
         total = 3
+        if kind == "L":
+            for v in inner:
+                ((sub, text),) = v.items()
+                if sub == "S" and text.isascii():  # the common element, without a call
+                    total += 1 + len(text)
+                else:
+                    total += 1 + _size(v, depth + 1)
+            return total
         for k, v in inner.items():
             n = _bytes(k)
             if n == 0:
@@ -210,6 +224,7 @@ def _check_readable(info: ModelInfo, spec: FieldSpec, obj: Base) -> None:
 
 
 _ADAPTERS: dict[type[Any], dict[str, TypeAdapter[Any]]] = {}
+_MARKERS = (HashKey, RangeKey, DynamoName, Version)
 
 
 def _adapters(info: ModelInfo) -> dict[str, TypeAdapter[Any]]:
@@ -219,8 +234,9 @@ def _adapters(info: ModelInfo) -> dict[str, TypeAdapter[Any]]:
     if found is None:
         found = {}
         for name, field in info.model.model_fields.items():
-            if field.metadata:
-                found[name] = TypeAdapter(_annotated(field.annotation, field.metadata))
+            metadata = [m for m in field.metadata if not isinstance(m, _MARKERS)]
+            if metadata:  # key roles and stored names constrain nothing
+                found[name] = TypeAdapter(_annotated(field.annotation, metadata))
         _ADAPTERS[info.model] = found
     return found
 

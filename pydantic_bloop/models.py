@@ -228,7 +228,7 @@ class ModelInfo(Generic[M_co]):
         dumped = self.dump_field(spec, value)
         if dumped is None:
             raise InvalidValue(f"{self.label}.{spec.name} = None: a key attribute needs a value")
-        check_key_value(f"{self.label}.{spec.name} = {shown(value)}", dumped, spec.role)
+        check_key_value(lambda: f"{self.label}.{spec.name} = {shown(value)}", dumped, spec.role)
         return dumped
 
     def dump_item(

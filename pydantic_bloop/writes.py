@@ -65,7 +65,7 @@ __all__ = [
 Persist = Literal["update", "overwrite"]
 WriteKind = Literal["put", "update", "delete", "check"]
 TableOf = Callable[[type[Base]], str]
-KeyId = tuple[str, Hashable]  # a table and the canonical form of a key in it
+KeyId = tuple[Hashable, ...]  # a table and the canonical form of a key in it
 
 
 _OPERATIONS = {"put": "put_item", "update": "update_item", "delete": "delete_item"}
@@ -233,8 +233,16 @@ class Write:
 
 
 def key_id(table: str, names: Sequence[str], attrs: dict[str, AttributeValue]) -> KeyId:
-    """Identity of a key regardless of how DynamoDB spells its numbers."""
-    return table, tuple(canonical(attrs[n]) for n in names)
+    """Identity of a key regardless of how DynamoDB spells its numbers: one flat tuple of
+    atomic values (the collector stops tracking it at its first pass)."""
+    ident: list[Hashable] = [table]
+    for name in names:
+        ((kind, inner),) = attrs[name].items()
+        if kind == "S" or kind == "B":
+            ident += (kind, inner)
+        else:  # numbers (any spelling), and whatever else a key may wrongly hold
+            ident += canonical(attrs[name])
+    return tuple(ident)
 
 
 # -- building writes ---------------------------------------------------------------------------
