@@ -2,8 +2,9 @@
 boto3 client (``Engine(transport=LeanTransport(region="eu-west-1"))``).
 
 It speaks DynamoDB's JSON protocol (``POST /``, ``X-Amz-Target: DynamoDB_20120810.<Op>``,
-``application/x-amz-json-1.0``) over a pooled urllib3 connection, and reuses botocore for
-everything that must be right rather than fast: its credential chain (``Session.get_credentials``),
+``application/x-amz-json-1.0``) over pooled keep-alive connections (`lean_http`), and reuses
+botocore for everything that must be right rather than fast: its credential chain
+(``Session.get_credentials``),
 its SigV4 signer (``botocore.auth.SigV4Auth``), its standard-mode retry policy
 (``botocore.retries.standard``: throttling and transient errors, exponential backoff with
 jitter, the retry quota), its error parser and exception classes, its service model. What it
@@ -36,20 +37,10 @@ from typing import Any, cast
 from urllib.parse import urlsplit
 
 import botocore.auth
-import urllib3
 from botocore.auth import SIGV4_TIMESTAMP, SigV4Auth
 from botocore.awsrequest import AWSPreparedRequest, AWSRequest
-from botocore.exceptions import (
-    ConnectionClosedError,
-    ConnectTimeoutError,
-    EndpointConnectionError,
-    HTTPClientError,
-    NoCredentialsError,
-    NoRegionError,
-    ReadTimeoutError,
-    SSLError,
-)
 from botocore.exceptions import ConnectionError as BotoConnectionError
+from botocore.exceptions import HTTPClientError, NoCredentialsError, NoRegionError
 from botocore.httpsession import get_cert_path
 from botocore.model import OperationModel
 from botocore.retries import quota, standard
@@ -57,6 +48,7 @@ from botocore.session import Session, get_session
 
 from .answers import broken
 from .errors import TransportError
+from .lean_http import Endpoint, HttpClient
 from .lean_wire import Parsed, Service, client_error, decode, encode, metadata
 from .plans import Call, Response
 
@@ -144,12 +136,13 @@ class LeanTransport:
         self.max_attempts = max_attempts
         self._events = events
         self._user_agent = user_agent
-        self._timeout = urllib3.Timeout(connect=connect_timeout, read=read_timeout)
-        self._http = urllib3.PoolManager(
-            num_pools=len(_SERVICES),
-            maxsize=max_pool_connections,
+        self._http = HttpClient(
+            max_idle=max_pool_connections,
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
             ca_certs=get_cert_path(True),
         )
+        self._endpoints: dict[str, Endpoint] = {}
         self._credentials: Any = None
         self._services: dict[str, Service] = {}
         self._urls: dict[str, str] = {}
@@ -171,7 +164,7 @@ class LeanTransport:
 
     def close(self) -> None:
         """Close the pooled connections."""
-        self._http.clear()
+        self._http.close()
 
     # -- where and who -----------------------------------------------------------------------------
 
@@ -368,27 +361,9 @@ class LeanTransport:
             _, canned = self._events.emit_until_response(f"before-send.{event}", request=prepared)
             if canned is not None:
                 return _Answer(url, canned.status_code, canned.headers, canned.content)
-        try:
-            raw = self._http.urlopen(
-                "POST",
-                url,
-                body=prepared.body,
-                headers=dict(prepared.headers.items()),
-                retries=False,
-                redirect=False,
-                timeout=self._timeout,
-                preload_content=True,
-            )
-        except urllib3.exceptions.SSLError as exc:
-            raise SSLError(endpoint_url=url, error=exc) from exc
-        except urllib3.exceptions.NewConnectionError as exc:
-            raise EndpointConnectionError(endpoint_url=url, error=exc) from exc
-        except urllib3.exceptions.ConnectTimeoutError as exc:
-            raise ConnectTimeoutError(endpoint_url=url, error=exc) from exc
-        except urllib3.exceptions.ReadTimeoutError as exc:
-            raise ReadTimeoutError(endpoint_url=url, error=exc) from exc
-        except urllib3.exceptions.ProtocolError as exc:
-            raise ConnectionClosedError(endpoint_url=url, error=exc) from exc
-        except (OSError, urllib3.exceptions.HTTPError) as exc:
-            raise HTTPClientError(error=exc) from exc
-        return _Answer(url, raw.status, raw.headers, raw.data)
+        endpoint = self._endpoints.get(url)
+        if endpoint is None:
+            endpoint = self._endpoints.setdefault(url, Endpoint(url))
+        body = cast("bytes", prepared.body)  # the request's own body: bytes
+        status, headers, content = self._http.post(endpoint, prepared.headers.items(), body)
+        return _Answer(url, status, headers, content)
