@@ -13,6 +13,7 @@ surfaces there).
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -290,6 +291,26 @@ class ModelInfo(Generic[M_co]):
             return tuple(self.fields.values())
         return tuple(f for n, f in self.fields.items() if n in names)
 
+    def _item_reader(self) -> ItemReader[M_co] | None:
+        reader = self._reader
+        if isinstance(reader, _Unbuilt):
+            reader = self._reader = item_reader(self.model, self.fields.values())
+        return reader
+
+    def values_from_item(
+        self, item: Mapping[str, AttributeValue]
+    ) -> tuple[dict[str, Any], set[str]]:
+        """What ``instance_from(item, None)`` would hold, without the instance: its field values
+        and the names of the fields given (new objects, the caller's)."""
+        reader = self._item_reader()
+        if reader is not None:
+            with contextlib.suppress(ValidationError):  # instance_from decides (and names it)
+                read = reader.read_values(item)
+                if read is not None:
+                    return read
+        obj = self.instance_from(item, None)
+        return vars(obj), obj.__pydantic_fields_set__
+
     def instance_from(
         self, item: Mapping[str, AttributeValue], projected: frozenset[str] | None
     ) -> M_co:
@@ -297,9 +318,7 @@ class ModelInfo(Generic[M_co]):
         object, whose other fields are unloaded)."""
         try:
             if projected is None or len(projected) == len(self.fields):
-                reader = self._reader
-                if isinstance(reader, _Unbuilt):
-                    reader = self._reader = item_reader(self.model, self.fields.values())
+                reader = self._item_reader()
                 if reader is not None:
                     try:
                         read = reader.read(item)

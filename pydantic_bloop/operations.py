@@ -94,7 +94,7 @@ class _Wanted:
 
     table: str
     key: dict[str, AttributeValue]
-    objects: list[Base] = field(default_factory=list[Base])
+    objects: list[tuple[Base, ModelInfo]] = field(default_factory=list[tuple[Base, ModelInfo]])
 
 
 def load(objs: Sequence[Base], table_of: TableOf, consistent: bool, backoff: Backoff) -> Plan[None]:
@@ -108,7 +108,9 @@ def load(objs: Sequence[Base], table_of: TableOf, consistent: bool, backoff: Bac
         table = table_of(type(obj))
         key = info.key_of(obj)
         names = key_names.setdefault(table, tuple(k.dynamo_name for k in info.keys))
-        wanted.setdefault(key_id(table, names, key), _Wanted(table, key)).objects.append(obj)
+        wanted.setdefault(key_id(table, names, key), _Wanted(table, key)).objects.append(
+            (obj, info)
+        )
 
     pending = list(wanted)
     found: set[KeyId] = set()
@@ -136,7 +138,7 @@ def load(objs: Sequence[Base], table_of: TableOf, consistent: bool, backoff: Bac
                 retry += [key_id(table, key_names[table], key) for key in keys]
         pending = [ident for ident in dict.fromkeys(retry) if ident in wanted]
         if pending:
-            unread = [obj for ident in pending for obj in wanted[ident].objects]
+            unread = [obj for ident in pending for obj, _ in wanted[ident].objects]
             retries = yield from _pause(
                 backoff,
                 retries,
@@ -144,7 +146,7 @@ def load(objs: Sequence[Base], table_of: TableOf, consistent: bool, backoff: Bac
                 f"these objects were not loaded: {describe_objects(unread)}",
             )
 
-    missing = [obj for ident, w in wanted.items() if ident not in found for obj in w.objects]
+    missing = [obj for ident, w in wanted.items() if ident not in found for obj, _ in w.objects]
     absent = MissingObjects(f"not found: {describe_objects(missing)}", missing) if missing else None
     error = unreadable(bad, absent)
     if error is not None:
@@ -152,14 +154,16 @@ def load(objs: Sequence[Base], table_of: TableOf, consistent: bool, backoff: Bac
 
 
 def _refreshed(
-    objs: Sequence[Base], item: dict[str, AttributeValue], table: str, bad: list[InvalidItem]
+    objs: Sequence[tuple[Base, ModelInfo]],
+    item: dict[str, AttributeValue],
+    table: str,
+    bad: list[InvalidItem],
 ) -> bool:
     """Refresh the objects waiting for ``item`` from it; False when it is another entity's item
     (theirs is missing). An item they cannot read is added to ``bad`` (the objects stay as they
     were), so that one bad item does not keep the others of a load from loading."""
-    for obj in objs:
-        info = model_info(type(obj))
-        if readers((info,)).info_for(item) is not info:
+    for obj, info in objs:
+        if info.entity is not None and readers((info,)).info_for(item) is not info:
             return False  # another entity's item: this object's is missing
         try:
             refresh(info, obj, item)

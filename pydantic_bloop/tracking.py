@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
-from ._pydantic_compat import fields_set, replace_fields_set
+from ._pydantic_compat import replace_fields_set
 from .conditions import Condition, Or, PathEquals, and_all
 
 # snapshots live on objects: reached through mapper_state, re-exported for the operations
@@ -94,12 +94,12 @@ def unsure(obj: Base, before: Snapshot | None, after: Snapshot | None, deleted: 
 
 def refresh(info: ModelInfo, obj: Base, item: dict[str, AttributeValue]) -> None:
     """Replace every field of ``obj`` with the stored item's, and remember it as seen."""
-    fresh = info.instance_from(item, None)
+    fresh, given = info.values_from_item(item)  # new objects: ``fresh`` serves the snapshot
     values = vars(obj)
     values.clear()
-    values.update(vars(fresh))
-    replace_fields_set(obj, set(fields_set(fresh)))
-    remember(obj, seen(info, item, None, obj))
+    values.update(fresh)
+    replace_fields_set(obj, given)
+    remember(obj, Snapshot(item, info.dynamo_names(None), fresh))
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,7 +242,7 @@ def same(a: AttributeValue | None, b: AttributeValue | None) -> bool:
     if kind not in b or kind in _PLAIN:
         return False  # another type, or a string / binary / bool that differs
     if kind == "N":
-        return _number(value) == _number(b["N"])
+        return number(value) == number(b["N"])
     return bool(canonical(a) == canonical(b))
 
 
@@ -254,9 +254,9 @@ def canonical(value: AttributeValue) -> Any:
     numbers normalised)."""
     ((kind, inner),) = value.items()
     if kind == "N":
-        return kind, _number(inner)
+        return kind, number(inner)
     if kind == "NS":
-        return kind, frozenset(_number(n) for n in inner)
+        return kind, frozenset(number(n) for n in inner)
     if kind in ("SS", "BS"):
         return kind, frozenset(inner)
     if kind == "L":
@@ -266,7 +266,7 @@ def canonical(value: AttributeValue) -> Any:
     return kind, inner
 
 
-def _number(text: str) -> Decimal | str:
+def number(text: str) -> Decimal | str:
     try:
         return Decimal(text).normalize()
     except InvalidOperation:

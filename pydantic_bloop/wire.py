@@ -44,12 +44,20 @@ class ItemReader(Generic[M]):
     def read(self, item: Mapping[str, Any]) -> M | None:
         """The instance ``item`` stores; None when this reader cannot tell (the general path
         decides); ``ValidationError`` when it does not validate."""
-        values, _extra, fields_set = self._validator.validate_python(item)
-        if len(fields_set) < len(self._attributes) and self._mistyped(item, fields_set):
+        read = self.read_values(item)
+        if read is None:
             return None
         # What pydantic's own model validator does once the fields are validated (the model
         # has no model validators, post-init or private attributes, or there is no reader).
-        return assemble(self._model, values, fields_set)
+        return assemble(self._model, *read)
+
+    def read_values(self, item: Mapping[str, Any]) -> tuple[dict[str, Any], set[str]] | None:
+        """What the instance `read` makes would hold: its field values and the names of the
+        fields given (new objects, the caller's); None and errors as `read`."""
+        values, _extra, fields_set = self._validator.validate_python(item)
+        if len(fields_set) < len(self._attributes) and self._mistyped(item, fields_set):
+            return None
+        return values, fields_set
 
     def _mistyped(self, item: Mapping[str, Any], fields_set: set[str]) -> bool:
         """Is an attribute stored with another type than the field's? Its value path

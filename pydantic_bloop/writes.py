@@ -38,6 +38,7 @@ from .tracking import (
     canonical,
     current_snapshot,
     diff,
+    number,
     refresh,
     remember,
     seen,
@@ -240,6 +241,8 @@ def key_id(table: str, names: Sequence[str], attrs: dict[str, AttributeValue]) -
         ((kind, inner),) = attrs[name].items()
         if kind == "S" or kind == "B":
             ident += (kind, inner)
+        elif kind == "N":
+            ident += (kind, number(inner))
         else:  # numbers (any spelling), and whatever else a key may wrongly hold
             ident += canonical(attrs[name])
     return tuple(ident)
