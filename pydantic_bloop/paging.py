@@ -122,6 +122,14 @@ END: Final = _End()
 Position = dict[str, AttributeValue] | None | _End  # None: the beginning
 
 
+class _Own:
+    """The position after a buffered item that is not its page's last: the item's own key
+    (worked out only when a token asks for it)."""
+
+
+_OWN: Final = _Own()
+
+
 class Cursor(Generic[M]):
     """Pages through a query: gives the next call, takes its response, hands out objects.
 
@@ -146,8 +154,9 @@ class Cursor(Generic[M]):
         # (item, position after it: the item's own key, or the page's end for its last item).
         # Objects are built as they are handed out, so taking the first few results of a 1 MB
         # page does not validate thousands of them.
-        self.buffer: deque[tuple[dict[str, AttributeValue], Position]] = deque()
-        self.position: Position = state.start  # after the last item handed out
+        self.buffer: deque[tuple[dict[str, AttributeValue], Position | _Own]] = deque()
+        self.position: Position | _Own = state.start  # after the last item handed out
+        self._last: dict[str, AttributeValue] = {}  # the last item handed out (or skipped)
         self.count = 0
         self.scanned = 0
         self.consumed = 0.0
@@ -181,9 +190,9 @@ class Cursor(Generic[M]):
         end: dict[str, AttributeValue] | None = response.get("LastEvaluatedKey") or None
         page_end: Position = END if end is None else end
         items: list[dict[str, AttributeValue]] = response.get("Items", [])
-        for i, item in enumerate(items):
-            after = page_end if i == len(items) - 1 else self._key_of(item)
-            self.buffer.append((item, after))
+        self.buffer.extend((item, _OWN) for item in items)
+        if items:
+            self.buffer[-1] = (items[-1], page_end)
         if not items:
             # nothing to hand out: the position moves with the page, or with the last buffered
             # item when a driver fetched ahead
@@ -230,10 +239,10 @@ class Cursor(Generic[M]):
             return obj
         return None
 
-    def _pass(self, position: Position) -> None:
+    def _pass(self, position: Position | _Own) -> None:
         """Done with the first buffered item: the position is after it."""
-        self.buffer.popleft()
-        self.position = position
+        item, _ = self.buffer.popleft()
+        self.position, self._last = position, item
 
     def _projected_of(self, info: ModelInfo[M]) -> frozenset[str] | None:
         """What the results of ``info`` carry: the query's model's, or a subclass's or another
@@ -257,6 +266,8 @@ class Cursor(Generic[M]):
         position = self.position
         if isinstance(position, _End):
             return None
+        if isinstance(position, _Own):
+            position = self._key_of(self._last)
         return encode_token(query_identity(self.state, self.table), position or {})
 
     def _key_of(self, item: dict[str, AttributeValue]) -> dict[str, AttributeValue]:
