@@ -125,37 +125,39 @@ class Column(Generic[T]):
     ) -> Condition:
         return self._equality(other, "<>", equal=False)
 
+    def _ordering(self, op: str, other: object) -> KeyCondition:
+        self._ordered(op)
+        return Comparison(self, op, self._operand(other, op))
+
+    # Each operator needs its own overload set (typing cannot share one between methods): the
+    # repeats below are signatures; the logic is _ordering.
     @overload  # a Decimal column compares with int and float literals too (``Product.price > 5``)
     def __lt__(self: Column[Decimal], other: Decimal | float | Column[Decimal]) -> KeyCondition: ...
     @overload
     def __lt__(self, other: T | Column[T]) -> KeyCondition: ...
     def __lt__(self, other: object) -> KeyCondition:
-        self._ordered("<")
-        return Comparison(self, "<", self._operand(other, "<"))
+        return self._ordering("<", other)
 
     @overload  # a Decimal column compares with int and float literals too (``Product.price > 5``)
     def __le__(self: Column[Decimal], other: Decimal | float | Column[Decimal]) -> KeyCondition: ...
     @overload
     def __le__(self, other: T | Column[T]) -> KeyCondition: ...
     def __le__(self, other: object) -> KeyCondition:
-        self._ordered("<=")
-        return Comparison(self, "<=", self._operand(other, "<="))
+        return self._ordering("<=", other)
 
     @overload  # a Decimal column compares with int and float literals too (``Product.price > 5``)
     def __gt__(self: Column[Decimal], other: Decimal | float | Column[Decimal]) -> KeyCondition: ...
     @overload
     def __gt__(self, other: T | Column[T]) -> KeyCondition: ...
     def __gt__(self, other: object) -> KeyCondition:
-        self._ordered(">")
-        return Comparison(self, ">", self._operand(other, ">"))
+        return self._ordering(">", other)
 
     @overload  # a Decimal column compares with int and float literals too (``Product.price > 5``)
     def __ge__(self: Column[Decimal], other: Decimal | float | Column[Decimal]) -> KeyCondition: ...
     @overload
     def __ge__(self, other: T | Column[T]) -> KeyCondition: ...
     def __ge__(self, other: object) -> KeyCondition:
-        self._ordered(">=")
-        return Comparison(self, ">=", self._operand(other, ">="))
+        return self._ordering(">=", other)
 
     def between(self, low: T, high: T) -> KeyCondition:
         """``low <= column <= high``."""

@@ -9,7 +9,7 @@ value (an ``AttributeValue`` dict) or another column, whose path is rendered ins
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any, TypeAlias, overload
+from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias, overload
 
 from .errors import InvalidCondition
 from .types import AttributeValue
@@ -178,6 +178,10 @@ def _python_op(op: str) -> str:
     return {"=": "==", "<>": "!="}.get(op, op)
 
 
+# The nodes below each implement Condition's protocol (__init__, render, columns, describe):
+# alike in shape, each with its own DynamoDB and Python syntax.
+
+
 class Comparison(KeyCondition):
     __slots__ = ("column", "op", "operand")
 
@@ -223,38 +227,35 @@ class Between(KeyCondition):
         return f"{self.column.label}.between({low}, {high})"
 
 
-class BeginsWith(KeyCondition):
-    __slots__ = ("column", "prefix")
+class _Function(Condition):
+    """A DynamoDB function of a path and one operand, written as the column method of the same
+    name: ``begins_with(path, x)`` is ``Post.id.begins_with(x)``."""
 
-    def __init__(self, column: Column[Any], prefix: Operand):
-        self.column, self.prefix = column, prefix
-
-    def render(self, r: Renderer) -> str:
-        return f"begins_with({r.path(self.column.path)}, {_operand_text(r, self.prefix)})"
-
-    def columns(self) -> Iterator[Column[Any]]:
-        yield self.column
-        yield from _operand_columns(self.prefix)
-
-    def describe(self) -> str:
-        return f"{self.column.label}.begins_with({show_operand(self.prefix)})"
-
-
-class Contains(Condition):
     __slots__ = ("column", "operand")
+    function: ClassVar[str]
 
     def __init__(self, column: Column[Any], operand: Operand):
         self.column, self.operand = column, operand
 
     def render(self, r: Renderer) -> str:
-        return f"contains({r.path(self.column.path)}, {_operand_text(r, self.operand)})"
+        return f"{self.function}({r.path(self.column.path)}, {_operand_text(r, self.operand)})"
 
     def columns(self) -> Iterator[Column[Any]]:
         yield self.column
         yield from _operand_columns(self.operand)
 
     def describe(self) -> str:
-        return f"{self.column.label}.contains({show_operand(self.operand)})"
+        return f"{self.column.label}.{self.function}({show_operand(self.operand)})"
+
+
+class BeginsWith(_Function, KeyCondition):
+    __slots__ = ()
+    function = "begins_with"
+
+
+class Contains(_Function):
+    __slots__ = ()
+    function = "contains"
 
 
 class In(Condition):
@@ -354,8 +355,12 @@ def _equal_parts(r: Renderer, path: Path, value: AttributeValue) -> Iterator[str
     yield f"{r.path(path)} = {r.value(value)}"
 
 
-class And(KeyCondition):
+class _Junction(Condition):
+    """Parts joined by DynamoDB's ``keyword`` (``AND``), written with Python's ``operator``."""
+
     __slots__ = ("parts",)
+    keyword: ClassVar[str]
+    operator: ClassVar[str]
 
     def _infix(self) -> bool:
         return True
@@ -364,34 +369,24 @@ class And(KeyCondition):
         self.parts = parts
 
     def render(self, r: Renderer) -> str:
-        return " AND ".join(_group(r, p) for p in self.parts)
+        return f" {self.keyword} ".join(_group(r, p) for p in self.parts)
 
     def columns(self) -> Iterator[Column[Any]]:
         for p in self.parts:
             yield from p.columns()
 
     def describe(self) -> str:
-        return " & ".join(p._grouped() for p in self.parts)
+        return f" {self.operator} ".join(p._grouped() for p in self.parts)
 
 
-class Or(Condition):
-    __slots__ = ("parts",)
+class And(_Junction, KeyCondition):
+    __slots__ = ()
+    keyword, operator = "AND", "&"
 
-    def _infix(self) -> bool:
-        return True
 
-    def __init__(self, parts: tuple[Condition, ...]):
-        self.parts = parts
-
-    def render(self, r: Renderer) -> str:
-        return " OR ".join(_group(r, p) for p in self.parts)
-
-    def columns(self) -> Iterator[Column[Any]]:
-        for p in self.parts:
-            yield from p.columns()
-
-    def describe(self) -> str:
-        return " | ".join(p._grouped() for p in self.parts)
+class Or(_Junction):
+    __slots__ = ()
+    keyword, operator = "OR", "|"
 
 
 class Not(Condition):

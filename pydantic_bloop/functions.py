@@ -124,6 +124,9 @@ def _columns(*operands: SizeOperand) -> Iterator[Column[Any]]:
             yield operand
 
 
+# Condition nodes: the same four methods as those of conditions.py, each with its own syntax.
+
+
 class SizeComparison(Condition):
     __slots__ = ("op", "operand", "size")
 

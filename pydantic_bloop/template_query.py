@@ -155,7 +155,7 @@ def _range(
     if isinstance(cond, BeginsWith):
         if part.encoding.name != "str":
             raise InvalidQuery(f"key(): begins_with takes a string; {label} is not one")
-        start = _value(info, part, cond.prefix)
+        start = _value(info, part, cond.operand)
         return BeginsWith(column, _s(prefix + str(start)))
     if not part.encoding.ordered:
         raise InvalidQuery(
