@@ -10,10 +10,7 @@ import collections.abc as abc
 import dataclasses
 import typing
 from collections.abc import Iterable, Mapping, Sequence
-from typing import (
-    TYPE_CHECKING,
-    Any,
-)
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import pydantic
 
@@ -29,6 +26,10 @@ if TYPE_CHECKING:
 
 # ------------------------------------------------------------------------------------------
 # Wrappers and containers
+#
+# Each load() below opens the same way (its tag, else load_dynamic for a value another tool
+# stored with another type), and each dump() loops over its items alike: per-value hot paths,
+# inlined for speed rather than routed through a shared helper.
 
 
 class OptionalCodec(Codec):
@@ -69,12 +70,32 @@ def _check_iterable(value: Any, expected: str) -> Iterable[Any]:
     return items
 
 
-class SetCodec(Codec):
+C = TypeVar("C", bound=Codec)
+
+
+class _Collection(Codec, Generic[C]):
+    """Elements of one codec, in a ``kind`` of collection (a set, a list, a tuple...)."""
+
+    def __init__(self, element: C, kind: type[Any]) -> None:
+        self._element = element
+        self._kind = kind
+
+    def dump_item(self, value: Any) -> AttributeValue:
+        dumped = self.dump(value)
+        if dumped is None:  # an empty set (DynamoDB has none) is an empty list inside L and M
+            return {"NULL": True} if value is None else {"L": []}
+        return dumped
+
+    @property
+    def element(self) -> Codec | None:
+        return self._element
+
+
+class SetCodec(_Collection[ScalarCodec]):
     """SS / NS / BS. Elements are sorted so that equal sets always dump equally."""
 
     def __init__(self, element: ScalarCodec, kind: type[Any]) -> None:
-        self._element = element
-        self._kind = kind
+        super().__init__(element, kind)
         self.dynamo_type = self._key = element.dynamo_type + "S"
         self._strings = type(element) is StrCodec
         if element.wire_tag is not None:  # pydantic builds the set from the list of plains
@@ -100,12 +121,6 @@ class SetCodec(Codec):
             error_type = TypeError if isinstance(error, TypeError) else ValueError
             raise error_type(f"in set {show(items)}: {error}") from None
 
-    def dump_item(self, value: Any) -> AttributeValue:
-        dumped = self.dump(value)
-        if dumped is None:
-            return {"NULL": True} if value is None else {"L": []}
-        return dumped
-
     def load(self, wire: AttributeValue) -> Any:
         try:
             plains = wire[self._key]
@@ -119,20 +134,12 @@ class SetCodec(Codec):
     def load_absent(self) -> Any:
         return frozenset[Any]() if self._kind is frozenset else set[Any]()
 
-    @property
-    def element(self) -> Codec | None:
-        return self._element
 
-
-class ListCodec(Codec):
+class ListCodec(_Collection[Codec]):
     """L of one element type: lists, homogeneous tuples, sequences, and sets of elements that
     cannot be in a DynamoDB set (models, tuples, bools...)."""
 
     dynamo_type = "L"
-
-    def __init__(self, element: Codec, kind: type[Any]) -> None:
-        self._element = element
-        self._kind = kind
 
     def dump(self, value: Any) -> AttributeValue | None:
         items: Sequence[Any] = value
@@ -142,12 +149,6 @@ class ListCodec(Codec):
             return None
         item = self._element.dump_item
         return {"L": [item(x) for x in items]}
-
-    def dump_item(self, value: Any) -> AttributeValue:
-        dumped = self.dump(value)
-        if dumped is None:
-            return {"NULL": True} if value is None else {"L": []}
-        return dumped
 
     def load(self, wire: AttributeValue) -> Any:
         try:
@@ -164,10 +165,6 @@ class ListCodec(Codec):
 
     def child(self, key: str | int) -> Codec | None:
         return self._element if isinstance(key, int) else None
-
-    @property
-    def element(self) -> Codec | None:
-        return self._element
 
 
 class TupleCodec(Codec):

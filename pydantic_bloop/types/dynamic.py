@@ -40,17 +40,17 @@ _DynamicLoader = Callable[[Any], Any]
 
 
 def load_dynamic(wire: AttributeValue) -> Any:
-    for kind, plain in wire.items():
-        loader = _DYNAMIC_LOADERS.get(kind)
-        if loader is not None:
-            return loader(plain)
-    raise ValueError(f"not a DynamoDB attribute value: {show(wire)}")
+    return _load(_DYNAMIC_LOADERS, wire)
 
 
 def load_json(wire: AttributeValue) -> Any:
     """Like :func:`load_dynamic`, with JSON's numbers (int or float) and lists for sets."""
+    return _load(_JSON_LOADERS, wire)
+
+
+def _load(loaders: Mapping[str, _DynamicLoader], wire: AttributeValue) -> Any:
     for kind, plain in wire.items():
-        loader = _JSON_LOADERS.get(kind)
+        loader = loaders.get(kind)
         if loader is not None:
             return loader(plain)
     raise ValueError(f"not a DynamoDB attribute value: {show(wire)}")

@@ -74,20 +74,21 @@ _PLAIN_CHECKS: dict[str, Callable[[Any], bool]] = {
 _DYNAMO_TYPES = ("S", "N", "B", "BOOL", "L", "M", "SS", "NS", "BS")
 
 
+def _not_stored(
+    python_type: type[Any], returned: object, value: object, kind: str | None
+) -> TypeError:
+    return TypeError(
+        f"the dump function registered for {python_type.__name__} returned {show(returned)} "
+        f"for {show(value)}, which is not a DynamoDB {kind} value"
+    )
+
+
 class _RegisteredScalarCodec(ScalarCodec):
     """A user type stored as S, N, B or BOOL."""
 
-    def __init__(
-        self,
-        python_type: type[Any],
-        dynamo_type: str,
-        dump: Callable[[Any], Any],
-        load: Callable[[Any], Any],
-    ) -> None:
-        self._type = python_type
-        self.dynamo_type = dynamo_type
-        self._dump = dump
-        self._load = load
+    def __init__(self, python_type: type[Any], found: _Registration) -> None:
+        self._type, self.dynamo_type = python_type, found.dynamo_type
+        self._dump, self._load = found.dump, found.load
 
     def plain(self, value: Any) -> Any:
         plain = self._dump(value)
@@ -101,10 +102,7 @@ class _RegisteredScalarCodec(ScalarCodec):
                 return number_plain(plain)
         elif _PLAIN_CHECKS[self.dynamo_type](plain):
             return bytes(plain) if self.dynamo_type == "B" else plain
-        raise TypeError(
-            f"the dump function registered for {self._type.__name__} returned {show(plain)} "
-            f"for {show(value)}, which is not a DynamoDB {self.dynamo_type} value"
-        )
+        raise _not_stored(self._type, plain, value, self.dynamo_type)
 
     def unplain(self, plain: Any) -> Any:
         return self._load(parse_number(plain) if self.dynamo_type == "N" else plain)
@@ -114,18 +112,11 @@ class _RegisteredCodec(Codec):
     """A user type stored as L, M, SS, NS or BS: the plain value is a list, dict or set."""
 
     def __init__(
-        self,
-        registry: TypeRegistry,
-        python_type: type[Any],
-        dynamo_type: str,
-        dump: Callable[[Any], Any],
-        load: Callable[[Any], Any],
+        self, registry: TypeRegistry, python_type: type[Any], found: _Registration
     ) -> None:
-        self._type = python_type
-        self.dynamo_type = dynamo_type
+        self._type, self.dynamo_type = python_type, found.dynamo_type
+        self._dump, self._load = found.dump, found.load
         self._dynamic = registry.dynamic
-        self._dump = dump
-        self._load = load
 
     def dump(self, value: Any) -> AttributeValue | None:
         result: Any = self._dump(value)
@@ -142,10 +133,7 @@ class _RegisteredCodec(Codec):
             dumped = dynamic.dump_set(result)
             if dumped is None or kind in dumped:
                 return dumped
-        raise TypeError(
-            f"the dump function registered for {self._type.__name__} returned {show(result)} "
-            f"for {show(value)}, which is not a DynamoDB {kind} value"
-        )
+        raise _not_stored(self._type, result, value, kind)
 
     def load(self, wire: AttributeValue) -> Any:
         if self.dynamo_type not in wire:
@@ -326,8 +314,8 @@ class TypeRegistry:
             found = self._types.get(klass)
             if found is not None:
                 if found.dynamo_type in ("S", "N", "B", "BOOL"):
-                    return _RegisteredScalarCodec(cls, found.dynamo_type, found.dump, found.load)
-                return _RegisteredCodec(self, cls, found.dynamo_type, found.dump, found.load)
+                    return _RegisteredScalarCodec(cls, found)
+                return _RegisteredCodec(self, cls, found)
         return None
 
     def _class(self, cls: type[Any]) -> Codec:
@@ -472,25 +460,25 @@ class TypeRegistry:
         return ListCodec(element, list)
 
     def _json(self, annotation: Any) -> Codec:
-        try:
-            adapter: pydantic.TypeAdapter[Any] = pydantic.TypeAdapter(annotation)
-        except Exception as error:
-            raise TypeError(
-                f"cannot store {describe(annotation)} in DynamoDB: pydantic cannot serialize it "
-                f"({type(error).__name__}); register it with pydantic_bloop.register_type()"
-            ) from None
-        return JsonCodec(self, annotation, adapter)
+        where = f"cannot store {describe(annotation)} in DynamoDB"
+        advice = "; register it with pydantic_bloop.register_type()"
+        return JsonCodec(self, annotation, _adapter(annotation, where, advice))
 
     def _json_text(self, annotation: Any) -> Codec:
         """A ``Json[annotation]`` field or element: the JSON text of its value, as S."""
-        try:
-            adapter: pydantic.TypeAdapter[Any] = pydantic.TypeAdapter(annotation)
-        except Exception as error:
-            raise TypeError(
-                f"Json[{describe(annotation)}]: pydantic cannot serialize it "
-                f"({type(error).__name__})"
-            ) from None
+        adapter = _adapter(annotation, f"Json[{describe(annotation)}]", "")
         return JsonTextCodec(annotation, adapter)
+
+
+def _adapter(annotation: Any, where: str, advice: str) -> pydantic.TypeAdapter[Any]:
+    """pydantic's serializer of ``annotation``, or a TypeError saying it has none."""
+    try:
+        adapter: pydantic.TypeAdapter[Any] = pydantic.TypeAdapter(annotation)
+    except Exception as error:
+        raise TypeError(
+            f"{where}: pydantic cannot serialize it ({type(error).__name__}){advice}"
+        ) from None
+    return adapter
 
 
 def _class_of(annotation: Any) -> type[Any] | None:

@@ -59,6 +59,10 @@ class ScalarCodec(Codec):
         return MISSING
 
 
+# The codecs below each spell out their own plain / unplain / dump / load: they run once per
+# stored value, so they are inlined for speed and alike in shape. Do not fold them together.
+
+
 class StrCodec(ScalarCodec):
     dynamo_type = "S"
     wire_tag = "S"
