@@ -9,7 +9,7 @@ throw something away and was not allowed (``drop_indexes`` / ``drop_stream``).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -17,6 +17,7 @@ from .indexes import IndexSpec
 from .plans import Call
 from .table_options import (
     TABLE_CLASSES,
+    IndexOptions,
     TableOptions,
     items,
     live_max_units,
@@ -315,24 +316,47 @@ def _index_throughput(
                 (_update_index(target, name, text, "billing", update),),
                 mismatch=False,  # autoscaling changes capacity: a different number is no mismatch
             )
-    wanted = index.options
-    live_max = live_max_units(got)
+    yield from _throughput(
+        index.options,
+        got,
+        f"{where} ",
+        where,
+        lambda text, option, update: (_update_index(target, name, text, option, update),),
+    )
+
+
+def _throughput(
+    wanted: IndexOptions | TableOptions,
+    live: Mapping[str, Any],
+    label: str,
+    subject: str,
+    fix: Callable[[str, str, dict[str, Any]], tuple[Step, ...]],
+) -> Iterator[Change]:
+    """How the on-demand maximum and the warm throughput of the table or of a global index
+    (``live``: its description) differ from ``wanted``; ``label`` starts each message, ``fix``
+    makes the steps of a change from its text, option and update parameters."""
+    # two rules alike in shape: a cap must match exactly, warm throughput must reach at least
+    live_max = live_max_units(live)
     if wanted.max_units and not max_matches(live_max, wanted.max_units):
-        update = {"OnDemandThroughput": throughput_params(wanted.max_units, "max")}
-        text = f"cap {where} at {wanted.max_units} on-demand units"
         yield Change(
-            f"{where} on-demand maximum: expected {wanted.max_units}, found {live_max}",
+            f"{label}on-demand maximum: expected {wanted.max_units}, found {live_max}",
             "max_units",
-            (_update_index(target, name, text, "max_units", update),),
+            fix(
+                f"cap {subject} at {wanted.max_units} on-demand units",
+                "max_units",
+                {"OnDemandThroughput": throughput_params(wanted.max_units, "max")},
+            ),
         )
-    live_warm = live_warm_units(got)
+    live_warm = live_warm_units(live)
     if wanted.warm_units and not warm_enough(live_warm, wanted.warm_units):
-        update = {"WarmThroughput": throughput_params(wanted.warm_units, "warm")}
-        text = f"warm {where} to {wanted.warm_units} units per second"
         yield Change(
-            f"{where} warm throughput: expected at least {wanted.warm_units}, found {live_warm}",
+            f"{label}warm throughput: expected at least {wanted.warm_units}, found {live_warm}",
             "warm_units",
-            (_update_index(target, name, text, "warm_units", update),),
+            fix(
+                f"warm {subject} to {wanted.warm_units} units per second",
+                "warm_units",
+                {"WarmThroughput": throughput_params(wanted.warm_units, "warm")},
+            ),
         )
 
 
@@ -562,27 +586,10 @@ def _options(target: Target, d: Mapping[str, Any]) -> Iterator[Change]:
                     {"TableClass": want_class},
                 ),
             )
-    live_max = live_max_units(d)
-    if options.max_units and not max_matches(live_max, options.max_units):
-        yield Change(
-            f"on-demand maximum: expected {options.max_units}, found {live_max}",
-            "max_units",
-            _table_update(
-                target,
-                f"cap the table at {options.max_units} on-demand units",
-                "max_units",
-                {"OnDemandThroughput": throughput_params(options.max_units, "max")},
-            ),
-        )
-    live_warm = live_warm_units(d)
-    if options.warm_units and not warm_enough(live_warm, options.warm_units):
-        yield Change(
-            f"warm throughput: expected at least {options.warm_units}, found {live_warm}",
-            "warm_units",
-            _table_update(
-                target,
-                f"warm the table to {options.warm_units} units per second",
-                "warm_units",
-                {"WarmThroughput": throughput_params(options.warm_units, "warm")},
-            ),
-        )
+    yield from _throughput(
+        options,
+        d,
+        "",
+        "the table",
+        lambda text, option, update: _table_update(target, text, option, update),
+    )

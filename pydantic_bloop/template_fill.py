@@ -8,6 +8,7 @@ after-validator (the templated field is the template filled with the validated f
 
 from __future__ import annotations
 
+from collections.abc import Container, Mapping
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationInfo, model_validator
@@ -58,15 +59,24 @@ def _parse_keys(cls: type[Base], data: Any) -> Any:
         return data
     given: dict[str, Any] = data  # pyright: ignore[reportUnknownVariableType]
     for t in _templates(cls):
-        key = given.get(t.key)
-        if type(key) is not str or all(f in given for f in t.fields):
-            continue
-        try:
-            parsed = t.parse(key)
-        except ValueError as exc:
-            raise ValueError(f"{t.key}: {exc}") from None
-        given = {**parsed, **given}
+        parsed = _parsed(t, given, given)
+        if parsed is not None:
+            given = {**parsed, **given}
     return given
+
+
+def _parsed(
+    t: KeyTemplate, values: Mapping[str, Any], have: Container[str]
+) -> dict[str, Any] | None:
+    """The fields ``t``'s key in ``values`` was made of, when some are not in ``have`` (None:
+    no key to read, or nothing missing); a ValueError naming the key when it does not parse."""
+    key = values.get(t.key)
+    if type(key) is not str or all(f in have for f in t.fields):
+        return None
+    try:
+        return t.parse(key)
+    except ValueError as exc:
+        raise ValueError(f"{t.key}: {exc}") from None
 
 
 def _fill_keys(self: Base, info: ValidationInfo) -> Base:
@@ -103,13 +113,12 @@ def with_parsed_fields(
     from a keys-only projection); their values are added to ``values``."""
     names = {f.name for f in fields}
     for t in info.templates.values():
-        key = values.get(t.key)
-        if type(key) is not str or all(f in names for f in t.fields):
-            continue
         try:
-            parsed = t.parse(key)
+            parsed = _parsed(t, values, names)
         except ValueError as exc:
-            raise InvalidValue(f"{info.label}.{t.key}: {exc}") from None
+            raise InvalidValue(f"{info.label}.{exc}") from None
+        if parsed is None:
+            continue
         for name, value in parsed.items():
             if name not in names:
                 values[name] = value
