@@ -68,7 +68,7 @@ class AsyncEngine(EngineCore):
     every request instead (its blocking calls run in worker threads; see docs/transport.md).
     """
 
-    def __init__(
+    def __init__(  # keyword parameters, alike in shape only to other constructors
         self,
         client: AsyncDynamoDBClient | None = None,
         *,
@@ -146,6 +146,10 @@ class AsyncEngine(EngineCore):
             self._streams_client = await self._owned_streams.__aenter__()
         assert self._streams_client is not None
         return self._streams_client
+
+    # From here to the transport: Engine's public methods one for one, each running the plan
+    # EngineCore builds. Only `await` differs, and a blocking and an awaiting method cannot
+    # share a body: what repeats is the signature and the call of the plan, never its logic.
 
     @asynccontextmanager
     async def context(self, **changes: Unpack[Settings]) -> AsyncGenerator[AsyncEngine]:
@@ -252,6 +256,7 @@ class AsyncEngine(EngineCore):
         yield tx
         await self.run(tx.commit())
 
+    # one overload set per method, as in Engine (typing cannot share one between methods)
     @overload
     def query(self, target: Index[M]) -> AsyncQuery[M]: ...
     @overload
@@ -322,6 +327,8 @@ class AsyncQuery(QueryBuilder[M]):
 
     __slots__ = ("_engine",)
 
+    # Query's methods with `await` (see AsyncEngine): the building is QueryBuilder's, the
+    # paging the Cursor's; what repeats is how each result is awaited.
     def __init__(self, engine: AsyncEngine, state: QueryState[M]) -> None:
         super().__init__(state)
         self._engine = engine

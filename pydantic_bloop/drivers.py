@@ -33,6 +33,9 @@ def run_sync(
     sleep: Callable[[float], None],
 ) -> R:
     """Drive `plan` to completion with blocking primitives (what the sync engine uses)."""
+    # run_async is this loop line for line with `await` added: Python cannot share a loop
+    # between a blocking and an awaiting caller, so the twins are kept side by side. The tail
+    # (StopIteration's value, close in finally) is how any generator is driven (watch.py too).
     try:
         step = next(plan)
         while True:
@@ -64,6 +67,7 @@ async def run_async(
 ) -> R:
     """Drive `plan` to completion with awaitable primitives (what the async engine uses): the
     twin of `run_sync`."""
+    # line for line run_sync with `await` (see the comment there): keep the two in step
     try:
         step = next(plan)
         while True:

@@ -406,6 +406,8 @@ class Engine(EngineCore):
         yield tx
         self.run(tx.commit())
 
+    # query and scan take the same targets: one overload set each (typing cannot share one
+    # between methods); AsyncEngine repeats both, returning AsyncQuery.
     @overload
     def query(self, target: Index[M]) -> Query[M]: ...
     @overload

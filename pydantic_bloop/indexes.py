@@ -26,7 +26,7 @@ KeyParts = str | tuple[str, ...]  # one attribute, or up to four of a multi-attr
 class IndexDeclaration:
     kind: Literal["global", "local"]
 
-    def __init__(
+    def __init__(  # keyword parameters, alike in shape only to other constructors
         self,
         *,
         hash_key: KeyParts | None,
@@ -101,6 +101,7 @@ class GlobalIndex(IndexDeclaration):
         warm_read_units: int | None = None,
         warm_write_units: int | None = None,
     ) -> None:
+        # the shared keywords passed on by name (a parameter list, alike only in shape)
         super().__init__(
             hash_key=hash_key,
             range_key=range_key,

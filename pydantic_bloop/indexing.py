@@ -162,7 +162,7 @@ def index_spec(info: ModelInfo, name: str, decl: IndexDeclaration) -> IndexSpec:
         # a query of the index keeps only this model's items: it needs the discriminator
         include = (*include, discriminator_field(info.entity))
         kind = "INCLUDE"
-    return IndexSpec(
+    return IndexSpec(  # keyword arguments, one a line (as other constructor calls): no logic
         name=decl.index_name or name,
         kind=decl.kind,
         hash_keys=hash_keys,

@@ -121,6 +121,7 @@ class BloopPlugin(PydanticPlugin):
         checks = KeyChecks(names=config.init_forbid_extra, types=config.init_typed)
         return guarded(MYPY_VERSION, partial(check_key_arguments, checks, fullname), key_default)
 
+    # mypy asks for method and function hooks apart: the two below are the same rule
     def get_method_signature_hook(
         self, fullname: str
     ) -> Callable[[MethodSigContext], FunctionLike] | None:

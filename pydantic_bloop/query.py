@@ -244,6 +244,7 @@ class Query(QueryBuilder[M]):
 
     __slots__ = ("_engine",)
 
+    # AsyncQuery has these methods with `await`: a sync and an async twin cannot share bodies
     def __init__(self, engine: Executor, state: QueryState[M]) -> None:
         super().__init__(state)
         self._engine = engine

@@ -183,6 +183,8 @@ class Changes(Generic[M]):
         return f"<Changes {len(self.changes)} changes, {len(self.errors)} errors>"
 
 
+# One overload per number of models (alike in shape, not duplicated logic): typing has no
+# variadic union, and each arity must return Changes[M1 | ... | Mn].
 @overload
 def parse_changes(
     event: object,
@@ -405,6 +407,7 @@ def parse_record(
 
     def error(message: str, model: type[Base] | None, fields: Sequence[str] = ()) -> RecordError:
         where = f"table {table!r}, key {_show_key(stored_key)}"
+        # keyword arguments, one a line: alike in shape to other constructor calls, no logic
         return RecordError(
             f"{where}: {message}",
             table=table,
@@ -431,7 +434,7 @@ def parse_record(
     if new is not None and new_image is not None:
         remember(new, seen(info, new_image, None, new))  # a loaded object: saves send a diff
     identity: Mapping[str, Any] = body.get("userIdentity") or {}
-    return Change(
+    return Change(  # keyword arguments, one a line (as other constructor calls): no logic
         kind=kind,
         model=info.model,
         key=key,

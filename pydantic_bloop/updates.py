@@ -61,6 +61,8 @@ ZERO: AttributeValue = {"N": "0"}
 
 
 # -- operands of SET -------------------------------------------------------------------------
+# Each operand form is a small frozen dataclass that renders itself: alike in shape only (a
+# function and its arguments), each with its own syntax.
 
 
 @dataclass(frozen=True, slots=True)

@@ -88,7 +88,7 @@ def watched(plan: Plan[R], watch: Watch) -> Plan[R]:
             else:
                 result = yield step
             step = plan.send(result)
-    except StopIteration as stop:
+    except StopIteration as stop:  # how a plan is driven, as in drivers.run_sync
         value: R = stop.value
         return value
     finally:
