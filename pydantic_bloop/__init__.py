@@ -1,4 +1,10 @@
-"""pydantic_bloop: a typed DynamoDB object mapper for pydantic v2 models."""
+"""pydantic_bloop: a typed DynamoDB object mapper for pydantic v2 models.
+
+The API is ``__all__`` below, plus four modules imported by name: ``pydantic_bloop.testing``
+(a local DynamoDB, scripted plans), ``pydantic_bloop.types`` (codecs, ``register_type``),
+``pydantic_bloop.mypy`` (the mypy plugin) and ``pydantic_bloop.pytest_plugin`` (fixtures).
+Every other module is internal and says so: its names may move between releases.
+"""
 
 from .actions import UpdateAction
 from .aio_clients import aio_client

@@ -11,6 +11,8 @@ function here and the test that names it.
 The floor is pydantic 2.11: ``model_validate(..., by_name=True)`` and the ``validate_by_name``
 / ``validate_by_alias`` settings (which the loaders rely on to read fields by name whatever
 their aliases) appear in 2.11.
+
+Internal: import public names from ``pydantic_bloop``.
 """
 
 from __future__ import annotations

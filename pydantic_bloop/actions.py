@@ -19,6 +19,8 @@ What each method sends (``p`` the column's path):
 
 DynamoDB applies ``ADD`` and ``DELETE`` to top-level attributes only: a set below the top level
 is refused.
+
+Internal: import public names from ``pydantic_bloop``.
 """
 
 from __future__ import annotations

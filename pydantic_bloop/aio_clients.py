@@ -4,6 +4,8 @@ aiobotocore's session stubs (types-aiobotocore) overload `create_client` for eve
 with only the DynamoDB stubs installed, pyright (strict) reports the call as partially unknown,
 whatever the code around it. This function makes the call once, typed:
 `async with aio_client() as client:` is a `types_aiobotocore_dynamodb.DynamoDBClient`.
+
+Internal: import public names from ``pydantic_bloop``.
 """
 
 from __future__ import annotations

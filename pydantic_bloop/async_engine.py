@@ -9,6 +9,8 @@ Cancellation: a save, delete or update cancelled with its requests in flight may
 have been applied; its objects then stop trusting their snapshots (see docs/saving.md, "What
 happens when a write's outcome is unknown"): saving them again sends every loaded attribute,
 and atomic conditions accept either item.
+
+Internal: import public names from ``pydantic_bloop``.
 """
 
 from __future__ import annotations

@@ -15,6 +15,8 @@ the meter adds what DynamoDB answers: a batch's or transaction's entry per table
 query or scan. Read units and write units are kept apart; where DynamoDB gives only
 `CapacityUnits`, the operation says which they are. A meter is safe to share between threads,
 engines and contexts.
+
+Internal: import public names from ``pydantic_bloop``.
 """
 
 from __future__ import annotations

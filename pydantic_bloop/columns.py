@@ -4,6 +4,8 @@ A column builds conditions (``Post.views > 10``, nodes of :mod:`pydantic_bloop.c
 the operands of condition functions (``Post.tags.size()``, :mod:`pydantic_bloop.functions`).
 Values are dumped through the field's codec when the condition is built, so a value the field
 cannot store fails here, not at DynamoDB.
+
+Internal: import public names from ``pydantic_bloop``.
 """
 
 from __future__ import annotations

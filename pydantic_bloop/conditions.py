@@ -4,6 +4,8 @@ Columns (:mod:`pydantic_bloop.columns`) build the nodes defined here: ``Post.vie
 :class:`Comparison`. Rendering goes through a :class:`Renderer`, one per request, which owns the
 ``#n`` / ``:v`` placeholders of every expression in that request. An operand is either a stored
 value (an ``AttributeValue`` dict) or another column, whose path is rendered instead.
+
+Internal: import public names from ``pydantic_bloop``.
 """
 
 from __future__ import annotations

@@ -4,6 +4,8 @@
 Everything an operation means lives in the plans (`operations`, `tables`,
 `query`); an engine only runs their calls, concurrently where a plan allows, and sleeps.
 The async engine (`async_engine`) is the same core over aiobotocore.
+
+Internal: import public names from ``pydantic_bloop``.
 """
 
 from __future__ import annotations

@@ -10,6 +10,8 @@ validation error. ``get`` and ``load`` treat another entity's item as absent.
 A subclass of an entity is an entity of its own (its tag: its own ``entity``, or else its class
 name); reading the base yields instances of the right subclass. Models without ``entity`` write
 no discriminator and read every item, exactly as before: single-model tables are unchanged.
+
+Internal: import public names from ``pydantic_bloop``.
 """
 
 from __future__ import annotations

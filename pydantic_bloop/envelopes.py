@@ -6,6 +6,8 @@ records, an EventBridge event whose ``detail`` is one, and Kinesis Data Streams 
 here. In JSON, binary values (``B``, ``BS``, also inside lists and maps) are base64 text and
 times are epoch seconds (Kinesis: milliseconds, or microseconds when the record says so);
 GetRecords through botocore gives bytes and datetimes.
+
+Internal: import public names from ``pydantic_bloop``.
 """
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""Every error pydantic_bloop raises derives from :class:`BloopError`."""
+"""Every error pydantic_bloop raises derives from :class:`BloopError`.
+
+Internal: import public names from ``pydantic_bloop``.
+"""
 
 from __future__ import annotations
 

@@ -1,7 +1,10 @@
 """The fields of a model as stored, checked at its definition (internal module): each field's
 markers and codec (`field_spec`), one field per stored attribute name (`by_stored_name`), at
 most one hash key and one range key (`primary_key`). Each raises ``InvalidModel`` naming the
-model and the field."""
+model and the field.
+
+Internal: import public names from ``pydantic_bloop``.
+"""
 
 from __future__ import annotations
 

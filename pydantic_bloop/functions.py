@@ -4,6 +4,8 @@
 length of a string or binary, the number of elements of a set, list or map) compared with an
 ``int``, a number column or another size. ``Post.data.attribute_type("M")`` builds an
 :class:`AttributeType`. Both render through the request's :class:`Renderer` like every condition.
+
+Internal: import public names from ``pydantic_bloop``.
 """
 
 from __future__ import annotations

@@ -16,6 +16,8 @@ Rules (see docs/hooks.md):
   or, when the operation failed, its own error is raised with a note naming the hook errors;
 - `AsyncEngine` awaits handlers that return an awaitable (async functions) and calls plain
   functions as they are; a sync `Engine` refuses async functions when they are registered.
+
+Internal: import public names from ``pydantic_bloop``.
 """
 
 from __future__ import annotations

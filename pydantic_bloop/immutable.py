@@ -1,5 +1,8 @@
 """Which annotations hold immutable values: for those, equal to the value last seen means
-unchanged, so tracking need not dump them again."""
+unchanged, so tracking need not dump them again.
+
+Internal: import public names from ``pydantic_bloop``.
+"""
 
 from __future__ import annotations
 

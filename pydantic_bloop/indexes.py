@@ -3,6 +3,8 @@
 A declaration lives on the class as a ``ClassVar``; reading it from a model class gives an
 :class:`Index` bound to that model, which is what ``engine.query(Post.by_user)`` takes and why the
 query is typed ``Query[Post]``.
+
+Internal: import public names from ``pydantic_bloop``.
 """
 
 from __future__ import annotations

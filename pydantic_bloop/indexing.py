@@ -7,6 +7,8 @@ Rules (``InvalidModel`` when the class is defined):
 - A global index is keyed on one to four hash attributes and zero to four range attributes
   (DynamoDB's multi-attribute keys); ``hash_key=("tenant", "region")`` names several.
 - The index's DynamoDB name is ``name=`` or else the attribute's; it is 3 to 255 characters.
+
+Internal: import public names from ``pydantic_bloop``.
 """
 
 from __future__ import annotations

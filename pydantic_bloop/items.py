@@ -11,6 +11,8 @@
   record, a fixture) into a `Post`, with the same conversions and errors as a load.
 
 An object read by `from_item` is new to every engine, like one built by its constructor.
+
+Internal: import public names from ``pydantic_bloop``.
 """
 
 from __future__ import annotations

@@ -5,6 +5,8 @@ right: ``==`` on each but the last one given, which may instead take ``< <= > >=
 begins_with``. A table or local index has one hash and at most one range attribute; a global
 index may have up to four of each (DynamoDB's multi-attribute keys), e.g. ``tenant == t &
 region == r & day == d & amount >= 5``.
+
+Internal: import public names from ``pydantic_bloop``.
 """
 
 from __future__ import annotations

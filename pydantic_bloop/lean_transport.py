@@ -22,6 +22,8 @@ clock (its ``Date`` header), once per call, and later requests keep that offset.
 transport emits botocore's request events (``before-parameter-build``, ``before-call``,
 ``before-send``, ``after-call``) with botocore's arguments, so that tools built on them (request
 logs, fault injection) work unchanged. Without one, no event is emitted.
+
+Internal: import public names from ``pydantic_bloop``.
 """
 
 from __future__ import annotations

@@ -8,6 +8,8 @@ botocore's shape walk would return, see `lifting`); everything else (errors, tab
 operations, answers holding binary values) goes through botocore's own parser and the service
 model, so its shapes (timestamps, bytes) are botocore's to the byte. Errors raise the client
 exception classes botocore raises, so the plans translate them unchanged.
+
+Internal: import public names from ``pydantic_bloop``.
 """
 
 from __future__ import annotations

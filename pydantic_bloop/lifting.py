@@ -14,6 +14,8 @@ The result is the dict botocore would have returned: a body with a binary value 
 already judged DynamoDB's (status 200, request id and CRC32 checked by ``answers``) are lifted;
 error answers, botocore's checks and retries are untouched, and other callers of a shared client
 never reach this code.
+
+Internal: import public names from ``pydantic_bloop``.
 """
 
 from __future__ import annotations

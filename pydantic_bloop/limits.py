@@ -7,6 +7,8 @@ key, the same for index keys), empty or oversized map keys, strings that are not
 (a lone surrogate cannot be encoded), and values the model's own constraints refuse (assigned
 without validation: stored, they would fail every later read). Each is an ``InvalidValue``
 naming the model, the field and the value; nothing is sent.
+
+Internal: import public names from ``pydantic_bloop``.
 """
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""Field markers used inside ``Annotated[...]``: key roles and stored names."""
+"""Field markers used inside ``Annotated[...]``: key roles and stored names.
+
+Internal: import public names from ``pydantic_bloop``.
+"""
 
 from __future__ import annotations
 

@@ -6,6 +6,8 @@ applies one: one request per step (DynamoDB takes one index change per ``UpdateT
 waits, with the engine's backoff and within a timeout, until the table and the index it touched
 are ``ACTIVE`` and backfilled. Every step is reported to a ``progress`` callback and to the
 ``pydantic_bloop`` logger. See docs/tables.md.
+
+Internal: import public names from ``pydantic_bloop``.
 """
 
 from __future__ import annotations

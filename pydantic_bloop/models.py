@@ -9,6 +9,8 @@ A model whose annotations name a type not defined yet (a forward reference) is c
 use instead: class attribute access, ``model_info`` or binding resolve the annotations the way
 pydantic's ``model_rebuild`` does, then build the metadata (so its ``InvalidModel``, if any,
 surfaces there).
+
+Internal: import public names from ``pydantic_bloop``.
 """
 
 from __future__ import annotations

@@ -7,6 +7,8 @@ keyword must be a field of the model, with ``init_typed`` its value must be of t
 values are not checked, since pydantic validates them (``id=str(uuid)`` is then fine).
 
 Pyright has no plugins: there these calls check only the model argument.
+
+Internal: import public names from ``pydantic_bloop``.
 """
 
 from __future__ import annotations

@@ -5,6 +5,8 @@ ends of the range (``./dev test``). Outside it the plugin says so once, on stder
 gets pydantic's own plugin only (conditions then need ``col()``, as under pyright); a newer one
 gets ours, with every hook guarded, so that a change in mypy's API is reported as an error
 naming this plugin and the supported range, never as a mypy INTERNAL ERROR.
+
+Internal: import public names from ``pydantic_bloop``.
 """
 
 from __future__ import annotations

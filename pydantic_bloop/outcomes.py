@@ -14,6 +14,8 @@ A retried conditional write that fails its condition may have failed it because 
 earlier attempt was applied. The stored item tells (the one DynamoDB returns with the failure,
 or else a consistent read): when it is what this write stores, the write is applied; when that
 cannot be told, the `ConstraintViolation` says so.
+
+Internal: import public names from ``pydantic_bloop``.
 """
 
 from __future__ import annotations

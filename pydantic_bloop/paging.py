@@ -13,6 +13,8 @@ from another partition (hash key value) or made by another query. A token is Non
 DynamoDB has said that nothing follows (no ``LastEvaluatedKey``). When iteration stops exactly
 where a page ended, DynamoDB may not know that yet: the token is then a str, and resuming from
 it yields nothing more (and a None token).
+
+Internal: import public names from ``pydantic_bloop``.
 """
 
 from __future__ import annotations

@@ -6,6 +6,8 @@ other fields. Dumping it whole would give a document that violates the model's o
 ``UnloadedField`` naming the model and the fields. The caller may ask for exactly what the
 object holds: ``exclude_unset=True``, or ``include=`` / ``exclude=`` that leave every unloaded
 field out.
+
+Internal: import public names from ``pydantic_bloop``.
 """
 
 from __future__ import annotations

@@ -14,6 +14,8 @@ steps out over its transport (boto3 threads, or asyncio). One copy of the logic,
 
 The drivers that carry plans out live in ``drivers``; ``Engine.run`` / ``AsyncEngine.run`` run
 a plan on an engine's transport.
+
+Internal: import public names from ``pydantic_bloop``.
 """
 
 from __future__ import annotations

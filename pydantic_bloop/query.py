@@ -27,6 +27,8 @@ Rules the builders enforce (``InvalidQuery``, before any request is sent):
   ``Limit``: the items *evaluated* per request, before the filter.
 
 Resume tokens and paging: see ``pydantic_bloop.paging``.
+
+Internal: import public names from ``pydantic_bloop``.
 """
 
 from __future__ import annotations

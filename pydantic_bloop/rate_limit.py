@@ -17,6 +17,8 @@ batch wait their turn too. Up to `burst` seconds of unspent budget may be spent 
 
 A `RateLimit` holds the budget: share one object between engines, contexts and threads to
 share one ceiling.
+
+Internal: import public names from ``pydantic_bloop``.
 """
 
 from __future__ import annotations

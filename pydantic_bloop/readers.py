@@ -2,6 +2,8 @@
 
 They hold a :class:`~pydantic_bloop.stream_reader.Reading` and run its plans on their engine;
 all that reading means (shards, positions, polling) is in :mod:`pydantic_bloop.stream_reader`.
+
+Internal: import public names from ``pydantic_bloop``.
 """
 
 from __future__ import annotations

@@ -10,6 +10,8 @@ handlers: that is the application's choice).
 * WARNING: a request that botocore retried (throttling, transient errors) before it got an
   answer, a request that failed from throttling after botocore's retries, and unprocessed batch
   work that the plan will send again.
+
+Internal: import public names from ``pydantic_bloop``.
 """
 
 from __future__ import annotations

@@ -13,6 +13,8 @@ Outcomes are consumed in order, one per call (a `Parallel` step takes one per ca
 order of its calls). An outcome is a response dict, an exception (raised by that call), or a
 function of the `Call` returning either. Sleeps are recorded, never slept; `calls`, `sleeps`
 and `steps` record what the plan did. Also available as `pydantic_bloop.testing.Script`.
+
+Internal: import `Script` and friends from ``pydantic_bloop.testing``.
 """
 
 from __future__ import annotations

@@ -2,6 +2,8 @@
 same names as keyword arguments of `Engine(...)`, `AsyncEngine(...)` and their `context(...)`.
 
 A test checks that the two list the same names.
+
+Internal: import public names from ``pydantic_bloop``.
 """
 
 from __future__ import annotations

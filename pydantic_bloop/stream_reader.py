@@ -8,6 +8,8 @@ readable shard at once) to read them, parents before children (a shard is read o
 has been read to its end), closed shards to their end, new shards as they appear, and waits
 with backoff while the stream is idle. The engines' readers (:mod:`pydantic_bloop.readers`)
 only run it and hand out changes.
+
+Internal: import public names from ``pydantic_bloop``.
 """
 
 from __future__ import annotations

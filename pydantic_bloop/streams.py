@@ -5,6 +5,8 @@ receives (a DynamoDB stream event, an EventBridge pipe batch, a Kinesis Data Str
 DynamoDB) and the models of the table, and returns a :class:`Change` per record. The stream
 reader (:mod:`pydantic_bloop.stream_reader`) reads GetRecords responses with the same code;
 the envelopes and their spelling of values are :mod:`pydantic_bloop.envelopes`'.
+
+Internal: import public names from ``pydantic_bloop``.
 """
 
 from __future__ import annotations

@@ -1,5 +1,8 @@
 """Table verbs beyond binding: does a model's table exist, what does DynamoDB say about it, and
-deleting it (for tests and tear-down). Plans, like every operation; the engines run them."""
+deleting it (for tests and tear-down). Plans, like every operation; the engines run them.
+
+Internal: import public names from ``pydantic_bloop``.
+"""
 
 from __future__ import annotations
 

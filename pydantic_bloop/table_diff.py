@@ -5,6 +5,8 @@ reconcile it: pure functions from a ``Target`` (built from the models) and a ``L
 Each change says what differs in words, which option it concerns, and either the steps that fix
 it or why none are taken (``held``): a change DynamoDB cannot make in place, or one that would
 throw something away and was not allowed (``drop_indexes`` / ``drop_stream``).
+
+Internal: import public names from ``pydantic_bloop``.
 """
 
 from __future__ import annotations

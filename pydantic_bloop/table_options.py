@@ -4,6 +4,8 @@ fragments that create them, and how a table description reports them.
 
 An option left out (``None``) is not managed: it is neither sent nor compared, so whatever the
 table has stays. Only a declared value is created, compared and migrated.
+
+Internal: import public names from ``pydantic_bloop``.
 """
 
 from __future__ import annotations

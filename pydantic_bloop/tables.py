@@ -5,6 +5,8 @@ point-in-time recovery, or with ``migrate=True`` apply every step of the migrati
 Several models may share one table (single-table design): the table's definition is their keys
 plus the union of their indexes, and each table is described and created once. The comparison
 lives in :mod:`table_diff`, the steps and waits in :mod:`migrations`.
+
+Internal: import public names from ``pydantic_bloop``.
 """
 
 from __future__ import annotations

@@ -4,6 +4,8 @@
 before-validator (fields missing from a loaded item are parsed back from its key), an
 after-validator (the templated field is the template filled with the validated fields) and an
 ``__setattr__`` that refills it when one of its fields is assigned.
+
+Internal: import public names from ``pydantic_bloop``.
 """
 
 from __future__ import annotations

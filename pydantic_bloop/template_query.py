@@ -8,6 +8,8 @@ encoding sorts: int, datetime, date) or ``begins_with`` (strings). ``==`` on eve
 the next field is a ``between`` of two texts (so it stays within the template's prefix:
 ``placed >= t`` is ``SK BETWEEN "ORDER#<t>" AND "ORDER#<highest character>"``). A sort key none
 of whose fields is given is limited to the template's leading text (a query, not a collection).
+
+Internal: import public names from ``pydantic_bloop``.
 """
 
 from __future__ import annotations

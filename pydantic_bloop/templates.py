@@ -8,6 +8,8 @@ whenever one of its fields is assigned; a loaded item whose fields are not store
 
 What this module leaves to others: ``templated_key`` turns conditions on the fields into key
 conditions (``key()``), and ``key_kwargs`` the fields given to ``engine.get`` into the key.
+
+Internal: import public names from ``pydantic_bloop``.
 """
 
 from __future__ import annotations

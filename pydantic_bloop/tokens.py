@@ -15,6 +15,8 @@ queried table or index can encode to (``max_token_length``: 18,440 characters pe
 every character escaped); the JSON may nest at most ``MAX_DEPTH`` levels; then its shape, the
 key's attribute names (the table's and the index's key attributes) and each value (its DynamoDB
 type, non-empty, within DynamoDB's key sizes, a valid number, valid Unicode) are checked.
+
+Internal: import public names from ``pydantic_bloop``.
 """
 
 from __future__ import annotations

@@ -7,6 +7,8 @@ canceled only because another one held its items (``TransactionConflict``), and 
 ``TransactionCanceled`` error that names each failing object. A transaction is an envelope:
 its items are the very write units single saves, updates and deletes send
 (:mod:`pydantic_bloop.writes`), so persist mode, atomic mode and versions apply alike.
+
+Internal: import public names from ``pydantic_bloop``.
 """
 
 from __future__ import annotations

@@ -13,6 +13,8 @@ one to the stored version.
 Everything is checked before the request is built: each action's column belongs to the object's
 model and is not a key or the version; no two actions touch one path (or one inside the other);
 no action touches an attribute the pending diff also writes.
+
+Internal: import public names from ``pydantic_bloop``.
 """
 
 from __future__ import annotations

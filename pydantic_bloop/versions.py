@@ -4,6 +4,8 @@ A model marks one ``int`` field ``Annotated[int, Version()]`` (checked at class 
 write unit asks :func:`bump` for every save and update and :func:`check` for every delete: the
 write is conditioned on the version the object last saw (for an object never saved: on no item
 existing), and saves and updates store that version plus one in the same request.
+
+Internal: import public names from ``pydantic_bloop``.
 """
 
 from __future__ import annotations

@@ -4,6 +4,8 @@
 `watched(plan, watch)` is a plan that runs `plan` with every call seen by `watch`: it is what
 `Engine.run` and `AsyncEngine.run` drive, so one copy serves both engines and every operation,
 and the pauses of a rate limit are ordinary `Sleep` steps (no I/O here).
+
+Internal: import public names from ``pydantic_bloop``.
 """
 
 from __future__ import annotations

@@ -11,6 +11,8 @@ validator for it): the fields are validated and the instance is assembled as pyd
 this serves only models whose validation is exactly their fields'. It is only a fast path: a
 model it cannot serve gets None, and callers fall back to loading field by field, which also
 produces the exact error when an item does not validate.
+
+Internal: import public names from ``pydantic_bloop``.
 """
 
 from __future__ import annotations

@@ -17,6 +17,8 @@ error (`ConstraintViolation` with the stored item, the `ClientError` kept as `__
 
 Pure logic: building a write sends nothing. Every value is dumped and checked when the write is
 built, so a batch fails before its first request.
+
+Internal: import public names from ``pydantic_bloop``.
 """
 
 from __future__ import annotations
