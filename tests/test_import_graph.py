@@ -7,6 +7,7 @@ imports which at run time, "(at call)" for an import inside a function.
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "pydantic_bloop"
@@ -91,6 +92,36 @@ def test_the_graph_sees_imports_inside_functions() -> None:
 
 def test_mapper_state_is_a_leaf() -> None:
     assert set(import_graph()["pydantic_bloop.mapper_state"]) == {"pydantic_bloop.errors"}
+
+
+def layers() -> list[tuple[str, set[str]]]:
+    """The layers of docs/architecture.md, bottom up: (name, modules) per row of its table."""
+    page = (PACKAGE.parent / "docs" / "architecture.md").read_text()
+    found: list[tuple[str, set[str]]] = []
+    for line in page.splitlines():
+        cells = [c.strip() for c in line.split("|")]
+        if len(cells) < 5 or not cells[2].startswith("`"):
+            continue
+        names = re.findall(r"`([a-z_.]+)`", cells[2])
+        found.append((cells[1], {f"pydantic_bloop.{n}" for n in names}))
+    return found
+
+
+def test_the_architecture_page_places_every_module_below_what_it_imports() -> None:
+    graph = import_graph()
+    rank: dict[str, int] = {}
+    for i, (_, modules) in enumerate(layers()):
+        for module in modules:
+            rank.setdefault(module, i)
+    unplaced = sorted(m for m in graph if m not in rank and m != "pydantic_bloop")
+    assert unplaced == [], "add these modules to a layer of docs/architecture.md"
+    upward = [
+        f"{m} -> {t}"
+        for m, targets in graph.items()
+        for t in targets
+        if m in rank and t in rank and rank[t] > rank[m]
+    ]
+    assert upward == [], "a module imports a layer above its own"
 
 
 if __name__ == "__main__":
