@@ -246,7 +246,7 @@ def _adapters(info: ModelInfo) -> dict[str, TypeAdapter[Any]]:
 def _annotated(annotation: Any, metadata: list[Any]) -> Any:
     from typing import Annotated
 
-    return Annotated[(annotation, *metadata)]  # pyright: ignore[reportInvalidTypeArguments]
+    return Annotated[(annotation, *metadata)]  # pyright: ignore[reportInvalidTypeArguments] - built at run time
 
 
 def shown(value: object) -> str:

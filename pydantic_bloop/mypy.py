@@ -202,7 +202,7 @@ def _conditions_only(ctx: MethodSigContext | FunctionSigContext) -> FunctionLike
     arg_types = [_without_bool(t) for t in signature.arg_types]
     if all(new is old for new, old in zip(arg_types, signature.arg_types, strict=True)):
         return signature
-    modified: CallableType = signature.copy_modified(  # pyright: ignore[reportUnknownMemberType]
+    modified: CallableType = signature.copy_modified(  # pyright: ignore[reportUnknownMemberType] - mypy's own typing
         arg_types=arg_types
     )
     return modified

@@ -103,7 +103,7 @@ def final_table_name(template: str | Callable[[str], str], name: str) -> str:
     if isinstance(template, str):
         return template.format(table_name=name)
     final = template(name)
-    if not isinstance(final, str):  # pyright: ignore[reportUnnecessaryIsInstance]
+    if not isinstance(final, str):  # pyright: ignore[reportUnnecessaryIsInstance] - untyped callers
         raise ValueError(f"table_name_template({name!r}) returned {final!r}, not a str")
     return final
 

@@ -59,7 +59,7 @@ def _templates(model: type[Base]) -> tuple[KeyTemplate, ...]:
 def _parse_keys(cls: type[Base], data: Any) -> Any:
     if not isinstance(data, dict):
         return data
-    given: dict[str, Any] = data  # pyright: ignore[reportUnknownVariableType]
+    given: dict[str, Any] = data  # pyright: ignore[reportUnknownVariableType] - user input
     for t in _templates(cls):
         parsed = _parsed(t, given, given)
         if parsed is not None:
