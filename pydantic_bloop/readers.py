@@ -9,7 +9,7 @@ Internal: import public names from ``pydantic_bloop``.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Sequence
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from .errors import InvalidModel
 from .models import Base
@@ -26,11 +26,11 @@ E = TypeVar("E", bound="EngineCore")
 
 def reading(
     engine: EngineCore,
-    models: Sequence[type[Base]],
+    models: Sequence[type[M]],
     start: Start,
     match: Match | None,
     errors: OnError,
-) -> Reading:
+) -> Reading[M]:
     """The state of a new reader of the table ``models`` are bound to (one table)."""
     if errors not in ("raise", "collect"):
         raise ValueError(f"errors must be 'raise' or 'collect', not {errors!r}")
@@ -110,7 +110,7 @@ class StreamReader(_Reader["Engine", M]):
             change = self._engine.run(self._reading.next(budget))
             if change is None:
                 return
-            yield cast(Change[M], change)
+            yield change
 
     def __iter__(self) -> Iterator[Change[M]]:
         return self.changes()
@@ -134,10 +134,10 @@ class AsyncStreamReader(_Reader["AsyncEngine", M]):
 
     async def _changes(self, budget: Budget) -> AsyncIterator[Change[M]]:
         while True:
-            change: Change[Any] | None = await self._engine.run(self._reading.next(budget))
+            change = await self._engine.run(self._reading.next(budget))
             if change is None:
                 return
-            yield cast(Change[M], change)
+            yield change
 
     def __aiter__(self) -> AsyncIterator[Change[M]]:
         return self.changes()

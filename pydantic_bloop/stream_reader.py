@@ -21,10 +21,15 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
 from .plans import Backoff, Call, Parallel, Plan, Response, Sleep, error_code
 from .streams import Change, Matcher, RecordError, StreamError, parse_record
+
+if TYPE_CHECKING:
+    from .models import Base
+
+M = TypeVar("M", bound="Base")
 
 Start = Literal["trim_horizon", "latest"] | datetime | str
 OnError = Literal["raise", "collect"]
@@ -175,7 +180,7 @@ def start_cursor(table: str, start: Start) -> Cursor:
 
 
 def poll(
-    cursor: Cursor, matcher: Matcher, want: int, timeout: float | None, backoff: Backoff
+    cursor: Cursor, matcher: Matcher[Any], want: int, timeout: float | None, backoff: Backoff
 ) -> Plan[float]:
     """Read until the buffer holds a change (at most ``want`` records are fetched per call) or
     the stream stayed idle for ``timeout`` seconds of waiting (None: no limit). Returns the
@@ -268,7 +273,9 @@ def _learn(cursor: Cursor, shards: Iterable[dict[str, Any]], first: bool) -> Non
             cursor.settle(shard)
 
 
-def _read_shards(cursor: Cursor, shards: list[_Shard], matcher: Matcher, limit: int) -> Plan[None]:
+def _read_shards(
+    cursor: Cursor, shards: list[_Shard], matcher: Matcher[Any], limit: int
+) -> Plan[None]:
     """GetRecords of every shard at once (as many as the engine runs concurrently); their
     records go to the buffer in the order of ``shards``."""
     for shard in shards:
@@ -298,7 +305,7 @@ def _get_records(shard: _Shard, limit: int) -> Call:
     return streams_call("get_records", {"ShardIterator": shard.iterator, "Limit": limit})
 
 
-def _take(cursor: Cursor, shard: _Shard, matcher: Matcher, response: Response) -> None:
+def _take(cursor: Cursor, shard: _Shard, matcher: Matcher[Any], response: Response) -> None:
     """A GetRecords response of ``shard`` into the buffer."""
     records: list[dict[str, Any]] = response.get("Records") or []
     for record in records:
@@ -362,16 +369,17 @@ class Budget:
 
 
 @dataclass(slots=True)
-class Reading:
-    """One reader's state: its cursor, how records become changes, what to do with failures."""
+class Reading(Generic[M]):
+    """One reader's state: its cursor, how records become changes (as objects of ``M``, by
+    ``matcher``), what to do with failures."""
 
     cursor: Cursor
-    matcher: Matcher
+    matcher: Matcher[M]
     backoff: Backoff
     on_error: OnError
     errors: list[RecordError] = field(default_factory=list[RecordError])
 
-    def next(self, budget: Budget) -> Plan[Change[Any] | None]:
+    def next(self, budget: Budget) -> Plan[Change[M] | None]:
         """The next change, polling (within ``budget``) when none is read yet; None when the
         budget is spent. A failed record is raised (``on_error="raise"``; the position is then
         past it) or collected in ``errors``."""

@@ -284,18 +284,18 @@ def parse_changes(
     return found
 
 
-class Matcher:
+class Matcher(Generic[M]):
     """Which model a record's item is, among the models given (see :func:`parse_changes`):
     by the table, then by ``match``, else by the entity tag the item carries in its
     discriminator attribute (single-table design), else the table's one model."""
 
     def __init__(
         self,
-        models: Iterable[type[Base]],
+        models: Iterable[type[M]],
         match: Match | None = None,
         table_name_template: str | Callable[[str], str] = "{table_name}",
     ) -> None:
-        tables: dict[str, list[ModelInfo]] = {}
+        tables: dict[str, list[ModelInfo[M]]] = {}
         for model in models:
             info = model_info(model)
             if info.table is None:
@@ -319,7 +319,7 @@ class Matcher:
         self._match = match
         self._labels = ", ".join(i.label for infos in tables.values() for i in infos)
 
-    def find(self, table: str | None, image: Mapping[str, AttributeValue]) -> ModelInfo | str:
+    def find(self, table: str | None, image: Mapping[str, AttributeValue]) -> ModelInfo[M] | str:
         """The model of a record of ``table`` (None: unknown) whose image is ``image``, or why
         there is none."""
         if len(self._tables) == 1:
@@ -359,10 +359,10 @@ def _entity(info: ModelInfo) -> tuple[str, str] | None:
     return None if entity is None else (entity.attribute, entity.tag)
 
 
-def _entity_tags(infos: Iterable[ModelInfo]) -> dict[tuple[str, str], ModelInfo]:
+def _entity_tags(infos: Iterable[ModelInfo[M]]) -> dict[tuple[str, str], ModelInfo[M]]:
     """Every (discriminator, tag) of the models and of their subclasses (an item of a
     subclass becomes an instance of the subclass)."""
-    tags: dict[tuple[str, str], ModelInfo] = {}
+    tags: dict[tuple[str, str], ModelInfo[M]] = {}
     stack = [i.model for i in infos]
     while stack:
         model = stack.pop()
@@ -379,7 +379,7 @@ def _entity_tags(infos: Iterable[ModelInfo]) -> dict[tuple[str, str], ModelInfo]
 
 def parse_record(
     record: Mapping[str, Any],
-    matcher: Matcher,
+    matcher: Matcher[Any],
     *,
     table: str | None = None,
     base64_binary: bool = True,

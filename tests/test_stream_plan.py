@@ -18,7 +18,7 @@ from botocore.exceptions import ClientError
 from pydantic_bloop import Base, BloopConfig, HashKey, StreamError
 from pydantic_bloop.plans import Backoff, Call, Parallel, Plan
 from pydantic_bloop.stream_reader import Budget, Reading, start_cursor
-from pydantic_bloop.streams import Change, Matcher, RecordError
+from pydantic_bloop.streams import Matcher, RecordError
 
 ARN = "arn:aws:dynamodb:us-east-1:1:table/items/stream/2026-12-05T00:00:00.000"
 T0 = datetime(2026, 12, 5, 10, 0, tzinfo=UTC)
@@ -153,19 +153,19 @@ def _outcome(fake: FakeStreams, call: Call) -> Any:
         return exc
 
 
-def reader(start: Any = "trim_horizon", on_error: Any = "raise") -> Reading:
+def reader(start: Any = "trim_horizon", on_error: Any = "raise") -> Reading[Item]:
     backoff = Backoff(base=0.1, cap=2.0, jitter=lambda lo, hi: hi)
     return Reading(start_cursor("items", start), Matcher([Item]), backoff, on_error)
 
 
 def read(
-    reading: Reading, fake: FakeStreams, limit: int | None = None, timeout: float | None = 0.0
+    reading: Reading[Item], fake: FakeStreams, limit: int | None = None, timeout: float | None = 0.0
 ) -> list[tuple[str, int]]:
     sleeps: list[float] = []
     budget = Budget(limit, timeout)
     found: list[tuple[str, int]] = []
     while True:
-        change: Change[Any] | None = run(reading.next(budget), fake, sleeps)
+        change = run(reading.next(budget), fake, sleeps)
         if change is None:
             return found
         assert isinstance(change.new, Item)
