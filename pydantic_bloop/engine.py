@@ -223,9 +223,7 @@ class EngineCore:
         info = model_info(model)
         wire_key = operations.get_key(info, key, fields, consistent)
         table = self.table_name(model)
-        obj = yield from operations.get(info, table, wire_key, consistent)
-        assert isinstance(obj, model)
-        return obj
+        return (yield from operations.get(info, table, wire_key, consistent))
 
     def _load_plan(self, objs: Sequence[Base], consistent: bool, transaction: bool) -> Plan[None]:
         if transaction:

@@ -57,6 +57,4 @@ def from_item(model: type[M], item: Mapping[str, Mapping[str, object]], /) -> M:
     `response["Item"]` as it is); `InvalidItem` when it does not fit the model (naming model,
     key and fields)."""
     stored = cast(Mapping[str, AttributeValue], item)  # boto3 types it as TypedDicts
-    obj = model_info(model).instance_from(stored, None)
-    assert isinstance(obj, model)
-    return obj
+    return model_info(model).instance_from(stored, None)

@@ -41,6 +41,7 @@ from .writes import (
 
 Outcome = Response | BaseException
 T = TypeVar("T")
+M = TypeVar("M", bound=Base)
 
 BATCH_GET_KEYS = 100
 BATCH_WRITE_ITEMS = 25
@@ -71,8 +72,8 @@ def get_key(
 
 
 def get(
-    info: ModelInfo, table: str, key: dict[str, AttributeValue], consistent: bool
-) -> Plan[Base]:
+    info: ModelInfo[M], table: str, key: dict[str, AttributeValue], consistent: bool
+) -> Plan[M]:
     """GetItem: the object, or ``MissingObjects``."""
     params: dict[str, Any] = {"TableName": table, "Key": key}
     if consistent:
