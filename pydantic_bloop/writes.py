@@ -350,6 +350,7 @@ def _versioned_save(
             guard=seen_version,
         )
     guard = versions.bump(info, obj, before)
+    # the same constructor as the check-only write above, with other arguments: no logic repeats
     return Write(
         obj,
         info,
