@@ -141,6 +141,11 @@ class ListCodec(_Collection[Codec]):
 
     dynamo_type = "L"
 
+    def __init__(self, element: Codec, kind: type[Any]) -> None:
+        super().__init__(element, kind)
+        # plain strings load as the text of their {"S": ...}: one comprehension, no call each
+        self._text = type(element) is StrCodec
+
     def dump(self, value: Any) -> AttributeValue | None:
         items: Sequence[Any] = value
         if type(value) is not list and type(value) is not tuple:
@@ -155,10 +160,16 @@ class ListCodec(_Collection[Codec]):
             items = wire["L"]
         except KeyError:
             return load_dynamic(wire)
-        load = self._element.load
-        if self._kind is tuple:
-            return tuple([load(x) for x in items])
-        return [load(x) for x in items]
+        loaded: list[Any] | None = None
+        if self._text:
+            try:
+                loaded = [x["S"] for x in items]
+            except (KeyError, TypeError):  # an element stored otherwise: loaded one by one
+                loaded = None
+        if loaded is None:
+            load = self._element.load
+            loaded = [load(x) for x in items]
+        return tuple(loaded) if self._kind is tuple else loaded
 
     def load_absent(self) -> Any:
         return set[Any]() if self._kind is set else MISSING
