@@ -144,6 +144,16 @@ def _unchanged(before: Snapshot, name: str, value: object) -> bool:
     return value is old or (type(value) is type(old) and value == old)
 
 
+def holds(condition: Condition, item: Mapping[str, AttributeValue] | None) -> bool:
+    """Whether the stored ``item`` (None: there is none) meets ``condition``, one built from what
+    an object saw (`PathEquals` of top-level attributes, `Or` of those: a version guard, or an
+    atomic condition of a doubtful object), so that a failed write can tell which part failed."""
+    if isinstance(condition, Or):
+        return any(holds(part, item) for part in condition.parts)
+    assert isinstance(condition, PathEquals) and len(condition.path) == 1
+    return same((item or {}).get(str(condition.path[0])), condition.value)
+
+
 def _unwritten(info: ModelInfo, name: str, seen_value: AttributeValue | None) -> bool:
     """A templated field, or a key of an index, whose attribute the stored item lacks (written
     before the template or the index existed): loading filled it (from the template, or the
@@ -152,9 +162,7 @@ def _unwritten(info: ModelInfo, name: str, seen_value: AttributeValue | None) ->
     if seen_value is not None:
         return False
     return name in info.templates or any(
-        name == spec.name
-        for index in info.indexes.values()
-        for spec in (*index.hash_keys, *index.range_keys)
+        name == spec.name for index in info.indexes.values() for spec in index.keys
     )
 
 

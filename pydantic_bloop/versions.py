@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from .conditions import Condition, Or, PathEquals
 from .errors import InvalidModel, InvalidValue
@@ -25,6 +24,7 @@ if TYPE_CHECKING:
 
     from .models import Base, FieldSpec, ModelInfo
     from .tracking import Snapshot
+    from .types import AttributeValue
 
 
 def version_field(
@@ -113,33 +113,11 @@ def check(info: ModelInfo, snapshot: Snapshot | None) -> Condition:
     return PathEquals((name,), snapshot.get(name))
 
 
-def holds(guard: Condition, item: Mapping[str, Any] | None) -> bool:
-    """Whether the stored ``item`` (None: there is none) meets a version ``guard`` built here, so
-    that a failed write can tell a version conflict from its other conditions."""
-    if isinstance(guard, Or):
-        return any(holds(part, item) for part in guard.parts)
-    assert isinstance(guard, PathEquals) and len(guard.path) == 1
-    stored: object = (item or {}).get(str(guard.path[0]))
-    if guard.value is None or stored is None:
-        return guard.value is None and stored is None
-    if "N" in guard.value:
-        return _number(stored) == Decimal(guard.value["N"])
-    return bool(stored == guard.value)
-
-
-def stored_version(info: ModelInfo, item: Mapping[str, Any] | None) -> int | None:
+def stored_version(info: ModelInfo, item: Mapping[str, AttributeValue] | None) -> int | None:
     """The version in a stored ``item`` (None: no item, or one stored without a version)."""
     assert info.version is not None
-    number = _number((item or {}).get(info.version.dynamo_name))
-    return None if number is None else int(number)
-
-
-def _number(value: object) -> Decimal | None:
-    """The number of a stored ``{"N": ...}`` value (None: not a number)."""
-    if not isinstance(value, dict):
-        return None
-    text = cast("dict[str, object]", value).get("N")
-    return None if text is None else Decimal(str(text))
+    value = (item or {}).get(info.version.dynamo_name)
+    return None if value is None or "N" not in value else int(value["N"])
 
 
 def _store(path: tuple[str], value: int) -> Set:

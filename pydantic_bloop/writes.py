@@ -40,6 +40,7 @@ from .tracking import (
     canonical,
     current_snapshot,
     diff,
+    holds,
     number,
     refresh,
     remember,
@@ -152,11 +153,11 @@ class Write:
     def stale(self, item: Mapping[str, Any] | None) -> bool:
         """Whether the stored `item` (returned with a failed condition; None: no item) fails
         this write's version check."""
-        return self.guard is not None and not versions.holds(self.guard, item)
+        return self.guard is not None and not holds(self.guard, item)
 
     def stale_note(self, item: Mapping[str, Any] | None) -> str:
         """What a failed version check means, for messages."""
-        stored = versions.stored_version(self.info, item) if item is not None else None
+        stored = versions.stored_version(self.info, item)
         found = (
             "no stored item came back with the failure (none is stored)"
             if item is None
