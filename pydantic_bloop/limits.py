@@ -97,6 +97,37 @@ def _checks(info: ModelInfo) -> dict[str, _Check]:
     return checks
 
 
+# by model: (name, stored name, dump, byte limit) of each key field
+_KeyDumper = tuple[str, str, Callable[[Any], AttributeValue | None], int]
+_KEY_DUMPERS: dict[type[Any], tuple[ModelInfo, tuple[_KeyDumper, ...]]] = {}
+
+
+def plain_key(info: ModelInfo, values: Mapping[str, Any]) -> dict[str, AttributeValue] | None:
+    """The primary key of an object's field ``values`` when each key dumps to a number or a
+    short ASCII string, which need no further check; None: dump and check it field by field
+    (which names the field at fault)."""
+    cached = _KEY_DUMPERS.get(info.model)
+    if cached is None or cached[0] is not info:
+        limits = {"hash": MAX_HASH_KEY_BYTES, "range": MAX_RANGE_KEY_BYTES}
+        dumpers = tuple(
+            (s.name, s.dynamo_name, s.codec.dump, limits[s.role or "hash"]) for s in info.keys
+        )
+        cached = _KEY_DUMPERS[info.model] = (info, dumpers)
+    key: dict[str, AttributeValue] = {}
+    try:
+        for name, dynamo_name, dump, limit in cached[1]:
+            dumped = dump(values[name])
+            if dumped is None:
+                return None
+            key[dynamo_name] = dumped
+            ((kind, inner),) = dumped.items()
+            if kind != "N" and not (kind == "S" and 0 < len(inner) <= limit and inner.isascii()):
+                return None
+    except Exception:  # the caller's checked loop raises it again, naming the field
+        return None
+    return key
+
+
 def attrs_size(attrs: Mapping[str, AttributeValue]) -> int:
     """About how many bytes DynamoDB counts for these attributes (names and values)."""
     try:

@@ -60,7 +60,7 @@ from .field_checks import by_stored_name, field_spec, primary_key
 from .field_spec import FieldSpec
 from .indexes import Index, IndexDeclaration, IndexSpec
 from .indexing import check_index_annotations, index_declarations, index_spec
-from .limits import check_key_value, shown
+from .limits import check_key_value, plain_key, shown
 from .mapper_state import (
     SNAPSHOT_SLOT,
     attach_info,
@@ -184,7 +184,10 @@ class ModelInfo(Generic[M_co]):
     def key_of(self, obj: Base) -> dict[str, AttributeValue]:
         """The primary key of ``obj`` as DynamoDB wants it in ``Key``."""
         values = obj.__dict__
-        key: dict[str, AttributeValue] = {}
+        plain = plain_key(self, values)
+        if plain is not None:
+            return plain
+        key: dict[str, AttributeValue] = {}  # the checked loop, which names the field at fault
         for spec in self.keys:
             if spec.name not in values:
                 raise InvalidValue(f"{self.label}.{spec.name}: the key field has no value")

@@ -11,7 +11,7 @@ which `mapper_state` owns).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
@@ -26,6 +26,7 @@ from .types import AttributeValue
 from .updates import Remove, Set, Update
 
 if TYPE_CHECKING:
+    from .field_spec import FieldSpec
     from .models import Base, ModelInfo
 
 
@@ -102,7 +103,7 @@ def refresh(info: ModelInfo, obj: Base, item: dict[str, AttributeValue]) -> None
     remember(obj, Snapshot(item, info.dynamo_names(None), fresh))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)  # not frozen: its __init__ would cost a call per field
 class Diff:
     """What an update-save sends: attributes to SET and to REMOVE (as the `update` to render,
     and by stored name), and the snapshot after."""
@@ -113,8 +114,11 @@ class Diff:
     after: Snapshot
 
 
-def current_snapshot(info: ModelInfo, obj: Base) -> Snapshot | None:
-    """The snapshot of ``obj`` if it still describes the item ``obj`` is keyed to.
+def current_snapshot(
+    info: ModelInfo, obj: Base, key: Mapping[str, AttributeValue] | None = None
+) -> Snapshot | None:
+    """The snapshot of ``obj`` if it still describes the item ``obj`` is keyed to (``key``: the
+    key of ``obj``, when already dumped).
 
     After a key field changes, the object names another item, of which nothing was seen: it is
     new again (an update-save writes every loaded field; atomic mode expects no item there).
@@ -127,10 +131,15 @@ def current_snapshot(info: ModelInfo, obj: Base) -> Snapshot | None:
         seen_key = snapshot.get(spec.dynamo_name)
         if seen_key is None or spec.name not in values:
             continue
-        value = values[spec.name]
-        if spec.immutable and _unchanged(snapshot, spec.name, value):
-            continue
-        if not same(info.dump_field(spec, value), seen_key):
+        current: AttributeValue | None
+        if key is not None:
+            current = key[spec.dynamo_name]
+        else:
+            value = values[spec.name]
+            if spec.immutable and _unchanged(snapshot, spec.name, value):
+                continue
+            current = info.dump_field(spec, value)
+        if not same(current, seen_key):
             return None
     return snapshot
 
@@ -154,72 +163,97 @@ def holds(condition: Condition, item: Mapping[str, AttributeValue] | None) -> bo
     return same((item or {}).get(str(condition.path[0])), condition.value)
 
 
-def _unwritten(info: ModelInfo, name: str, seen_value: AttributeValue | None) -> bool:
-    """A templated field, or a key of an index, whose attribute the stored item lacks (written
-    before the template or the index existed): loading filled it (from the template, or the
-    field's default), and the next save writes it, so that the item gets into the index. Other
-    fields filled on load (defaults) are not."""
-    if seen_value is not None:
-        return False
-    return name in info.templates or any(
-        name == spec.name for index in info.indexes.values() for spec in index.keys
+# per model: (field, name, stored name, dump, immutable, filled on load when absent) of each
+# field; the last: a templated field or a key of an index, whose attribute the stored item may
+# lack (written before the template or the index existed): loading filled it (from the
+# template, or the field's default), and the next save writes it, so that the item gets into
+# the index. Other fields filled on load (defaults) are not.
+_Field = tuple["FieldSpec", str, str, Callable[[Any], AttributeValue | None], bool, bool]
+_FIELDS: dict[type[Any], tuple[ModelInfo, tuple[_Field, ...]]] = {}
+
+
+def _diff_fields(info: ModelInfo) -> tuple[_Field, ...]:
+    """What `diff` needs of each field of ``info``'s model, worked out once."""
+    cached = _FIELDS.get(info.model)
+    if cached is not None and cached[0] is info:
+        return cached[1]
+    indexed = {spec.name for index in info.indexes.values() for spec in index.keys}
+    indexed.update(info.templates)
+    fields = tuple(
+        (s, s.name, s.dynamo_name, s.codec.dump, s.immutable, s.name in indexed)
+        for s in info.fields.values()
     )
+    _FIELDS[info.model] = (info, fields)
+    return fields
 
 
 def diff(info: ModelInfo, obj: Base, key: Mapping[str, AttributeValue]) -> Diff:
     """Compare the loaded fields of ``obj`` (whose stored ``key`` is given) with its snapshot."""
     values = obj.__dict__
-    before = current_snapshot(info, obj)
+    before = current_snapshot(info, obj, key)
     if before is not None and before.doubt:
         before = None  # the last write's outcome is unknown: send everything, as a new object
     item: dict[str, AttributeValue] = {}
     names: set[str] = set()
+    seen_names: frozenset[str] = frozenset()
+    seen_values: Mapping[str, Any] = {}
     if before is not None:
         item.update(before.item)  # attributes outside ``names`` stay unread (see Snapshot.get)
         names.update(before.names)
+        seen_names = before.names
+        seen_values = before.values or {}
     sets: dict[str, AttributeValue] = {}
     removes: list[str] = []
-    for spec in info.fields.values():
-        if spec.name not in values:
+    for spec, name, dynamo_name, dump, immutable, filled in _diff_fields(info):
+        if name not in values:
             continue  # never loaded: leave the stored attribute alone
-        name = spec.dynamo_name
-        value = values[spec.name]
+        value = values[name]
         if spec.role is not None:
-            item[name] = key[name]
-            names.add(name)
+            item[dynamo_name] = key[dynamo_name]
+            names.add(dynamo_name)
             continue
-        if before is not None and name in before.names:
-            seen_value = before.item.get(name)
-            if (
-                spec.immutable
-                and _unchanged(before, spec.name, value)
-                and not _unwritten(info, spec.name, seen_value)
+        if dynamo_name in seen_names:
+            seen_value = item.get(dynamo_name)
+            if immutable and name in seen_values and (seen_value is not None or not filled):
+                old = seen_values[name]
+                if value is old or (type(value) is type(old) and value == old):
+                    continue  # the same immutable value as when seen: nothing to dump or send
+            current = _dumped(info, spec, dump, value)
+            if current == seen_value or (
+                current is not None and seen_value is not None and same(current, seen_value)
             ):
-                continue  # the same immutable value as when seen: nothing to dump or send
-            current = info.dump_field(spec, value)
-            if same(current, seen_value):
                 continue
             if current is None:
-                removes.append(name)
-                item.pop(name, None)
+                removes.append(dynamo_name)
+                del item[dynamo_name]
             else:
-                sets[name] = item[name] = current
-        else:
-            current = info.dump_field(spec, value)
-            if current is None:
-                if before is None:
-                    # a new object: the item it saves is the object, whatever was stored there
-                    removes.append(name)
-                    names.add(name)
-                continue  # seen partially, and now None: nothing known stored, nothing to send
-            sets[name] = item[name] = current
-            names.add(name)
+                sets[dynamo_name] = item[dynamo_name] = current
+            continue
+        current = _dumped(info, spec, dump, value)
+        if current is None:
+            if before is None:
+                # a new object: the item it saves is the object, whatever was stored there
+                removes.append(dynamo_name)
+                names.add(dynamo_name)
+            continue  # seen partially, and now None: nothing known stored, nothing to send
+        sets[dynamo_name] = item[dynamo_name] = current
+        names.add(dynamo_name)
     entity = info.entity
     if entity is not None and (before is None or before.item.get(entity.attribute) != entity.value):
         sets[entity.attribute] = item[entity.attribute] = entity.value  # tag every item written
     actions = [Set((n,), v) for n, v in sets.items()] + [Remove((n,)) for n in removes]
     after = Snapshot(item, frozenset(names), dict(values))
     return Diff(Update(actions), sets, tuple(removes), after)
+
+
+def _dumped(
+    info: ModelInfo, spec: FieldSpec, dump: Callable[[Any], AttributeValue | None], value: object
+) -> AttributeValue | None:
+    """``dump(value)``; a value it refuses is `InvalidValue` naming model, field and value."""
+    try:
+        return dump(value)
+    except (TypeError, ValueError, RecursionError):
+        return info.dump_field(spec, value)
 
 
 def atomic_condition(info: ModelInfo, obj: Base) -> Condition:
@@ -274,7 +308,10 @@ def canonical(value: AttributeValue) -> Any:
     return kind, inner
 
 
-def number(text: str) -> Decimal | str:
+def number(text: str) -> Decimal | int | str:
+    """A stored number in a form equal (and hashing equal) for every spelling of it."""
+    if text.isdigit() and text.isascii():  # the common spelling: equal to its Decimal
+        return int(text)
     try:
         return Decimal(text).normalize()
     except InvalidOperation:

@@ -75,7 +75,7 @@ def update_write(
     _check_actions(info, obj, actions)
     if condition is not None:
         check_columns(info, obj, condition)
-    before = current_snapshot(info, obj)
+    before = current_snapshot(info, obj, key)
     by_key = before is None and obj.model_fields_set <= key_held(info)
     pending = Update()
     after: Snapshot | None = None

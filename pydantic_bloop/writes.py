@@ -85,9 +85,10 @@ class WriteOptions:
     backoff: Backoff = field(default_factory=Backoff)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)  # not frozen: its __init__ would cost a call per field
 class Write:
-    """One object's write. Build it with `save_write`, `delete_write` or `condition_check`."""
+    """One object's write. Build it with `save_write`, `delete_write` or `condition_check`;
+    never changed once built."""
 
     obj: Base
     info: ModelInfo
@@ -106,7 +107,7 @@ class Write:
     ident: KeyId = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "ident", key_id(self.table, tuple(self.key), self.key))
+        self.ident = key_id(self.table, tuple(self.key), self.key)
 
     def _params(self) -> dict[str, Any]:
         """The request parameters this write renders to (without the operation)."""
@@ -272,7 +273,7 @@ def save_write(
         return Write(obj, info, table, key, "put", item=item, condition=full, after=after)
     changes = diff(info, obj, key)
     _check_size(obj, {**key, **changes.set})
-    if not changes.update and full is None and current_snapshot(info, obj) is not None:
+    if not changes.update and full is None and current_snapshot(info, obj, key) is not None:
         # Nothing changed since the item was seen and nothing is to be checked: an update
         # would write nothing (and, had the item been deleted meanwhile, recreate it blank).
         return None
@@ -312,7 +313,7 @@ def _versioned_save(
     """`save_write` of a model with a version: conditioned on the version last seen, storing
     the next one. An update that changes nothing changes no version either."""
     assert info.version is not None
-    before = current_snapshot(info, obj)
+    before = current_snapshot(info, obj, key)
     if persist == "overwrite":
         guard = versions.bump(info, obj, before)
         item = {**info.dump_item(obj, key), info.version.dynamo_name: {"N": str(guard.value)}}
