@@ -22,18 +22,21 @@ import dataclasses
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar, cast
 
-from pydantic import BaseModel
+import pydantic
+from pydantic import BaseModel, ValidationInfo
 from pydantic._internal._model_construction import ModelMetaclass, NoInitField
 from pydantic_core import SchemaValidator, core_schema
 
 __all__ = [
     "NO_DEFAULT",
+    "WHOLE_CHECK",
     "ModelMetaclass",
     "NoInitField",
     "WireField",
     "assemble",
     "class_fields_complete",
     "fields_set",
+    "is_assignment",
     "model_complete",
     "own_field_names",
     "plain_fields_model",
@@ -94,6 +97,26 @@ def own_field_names(cls: type[Any]) -> Mapping[str, object]:
 
 # ------------------------------------------------------------------------------------------
 # Instances
+
+
+WHOLE_CHECK = "__bloop_whole__"
+"""The name of the after-validator every model gets (``partial_dumps``): it only refuses a
+partial object validated as a whole, so the fast reader may ignore it."""
+
+
+def is_assignment(info: ValidationInfo) -> bool:
+    """Is an after-validator of a model running for ``validate_assignment`` of one field (the
+    object may be partial there), rather than for validating a whole object? From pydantic 2.12
+    an assignment names the field and has no data of a parent; validating the model as a field
+    of another model names that field too, but with the parent's data. pydantic 2.11 names no
+    field in an assignment: there only a validation as a field of another model is told apart,
+    and anything else counts as an assignment (which must keep working)."""
+    if cast(object, info.data) is not None:  # typed as a dict, but None outside a parent
+        return False
+    return info.field_name is not None or not _NAMES_ASSIGNED_FIELD
+
+
+_NAMES_ASSIGNED_FIELD = tuple(int(part) for part in pydantic.VERSION.split(".")[:2]) >= (2, 12)
 
 
 def fields_set(obj: BaseModel) -> set[str]:
@@ -157,11 +180,13 @@ class WireField:
 
 
 def plain_fields_model(model: type[BaseModel]) -> bool:
-    """Is validating ``model`` exactly validating its fields? (No model validators, post-init,
-    private attributes or stored extra fields, which the fast reader would skip.)"""
+    """Is validating ``model`` exactly validating its fields? (No model validators but the
+    whole-object check, no post-init, private attributes or stored extra fields, which the fast
+    reader would skip.)"""
+    validators = model.__pydantic_decorators__.model_validators
     return not (
         model.model_config.get("extra") not in (None, "ignore")
-        or model.__pydantic_decorators__.model_validators
+        or any(name != WHOLE_CHECK for name in validators)
         or model.__pydantic_post_init__ is not None
         or model.__private_attributes__
     )

@@ -72,7 +72,7 @@ from .mapper_state import (
     pickle_snapshot,
     unpickle_snapshot,
 )
-from .partial_dumps import check_dump
+from .partial_dumps import add_whole_check, check_dump
 from .table_options import StreamView, TableClass, TableSpec, table_spec
 from .template_query import key_kwargs
 from .templates import KeyTemplate, check_shapes, templates_of
@@ -420,10 +420,12 @@ class BloopModelMetaclass(ModelMetaclass):
         templated = template_fill.declares_template(namespace)
         if templated:
             template_fill.add_validators(namespace)
+        made = add_whole_check(namespace)
         try:
             cls = super().__new__(mcs, cls_name, bases, namespace, **kwargs)
         finally:
             _building.depth = depth
+        made(cls)
         if templated:
             template_fill.install_setattr(cls)
         if not any(isinstance(b, BloopModelMetaclass) for b in bases):

@@ -7,18 +7,23 @@ other fields. Dumping it whole would give a document that violates the model's o
 object holds: ``exclude_unset=True``, or ``include=`` / ``exclude=`` that leave every unloaded
 field out.
 
+Serialisers that bypass ``model_dump`` (pydantic-core's, which FastAPI's ``response_model=``
+uses) first validate the object as the response type; an object passes such a validation as
+itself, so every model gets an after-validator (`add_whole_check`) that refuses a partial
+object validated as a whole. Assigning a field of a partial object stays allowed.
+
 Internal: import public names from ``pydantic_bloop``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any, cast
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, cast
 
+from pydantic import BaseModel, ValidationInfo, model_validator
+
+from ._pydantic_compat import WHOLE_CHECK, is_assignment
 from .errors import UnloadedField
-
-if TYPE_CHECKING:
-    from pydantic import BaseModel
 
 
 def check_dump(obj: BaseModel, options: Mapping[str, Any]) -> None:
@@ -33,13 +38,41 @@ def check_dump(obj: BaseModel, options: Mapping[str, Any]) -> None:
     if include is not None:
         left &= set(include)
     if left:
-        label = type(obj).__name__
-        names = ", ".join(f"{label}.{name}" for name in unloaded if name in left)
+        names = _labels(type(obj), [name for name in unloaded if name in left])
         raise UnloadedField(
             f"{names} not loaded: a dump of this partial object (from a projection, select() "
             "or key_only) would lack them; engine.load(obj) fetches the whole item, or dump "
             "only what it holds: model_dump(exclude_unset=True), or include= its loaded fields"
         )
+
+
+def add_whole_check(namespace: dict[str, Any]) -> Callable[[type[BaseModel]], None]:
+    """Before pydantic builds a model class: the after-validator that refuses a partial object
+    validated as a whole instance of it. Returns what to call with the class once built (the
+    check compares with that class's fields: a subclass's object validated as its base class
+    only needs the base's fields)."""
+    made: list[type[BaseModel]] = []
+
+    def check(obj: BaseModel, info: ValidationInfo) -> BaseModel:
+        if len(obj.__dict__) < len(type(obj).__pydantic_fields__) and not is_assignment(info):
+            model = made[0] if made else type(obj)
+            unloaded = [name for name in model.__pydantic_fields__ if name not in obj.__dict__]
+            if unloaded:
+                raise UnloadedField(
+                    f"{_labels(model, unloaded)} not loaded: this partial object (from a "
+                    "projection, select() or key_only) cannot stand for a whole "
+                    f"{model.__name__} (a FastAPI response_model={model.__name__} would send "
+                    "a document without them); engine.load(obj) fetches the whole item, or "
+                    "answer with a model of the loaded fields"
+                )
+        return obj
+
+    namespace[WHOLE_CHECK] = model_validator(mode="after")(check)
+    return made.append
+
+
+def _labels(model: type[BaseModel], names: Iterable[str]) -> str:
+    return ", ".join(f"{model.__name__}.{name}" for name in names)
 
 
 def _excluded(exclude: object) -> set[str]:

@@ -1,7 +1,8 @@
 """A partial object never serialises to a document that breaks its model's schema (issue 18,
 failure 18): ``model_dump`` / ``model_dump_json`` (and FastAPI's ``jsonable_encoder``, which
 calls them) raise ``UnloadedField`` naming the fields, unless the caller asks for what the
-object holds."""
+object holds; validating it as a whole object (what FastAPI's ``response_model=`` does before
+pydantic-core serialises it) raises too."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.encoders import jsonable_encoder
 from fastapi.testclient import TestClient
+from pydantic import BaseModel, TypeAdapter
 
 from examples.forum_api import Post
 from pydantic_bloop import Engine, UnloadedField, col, key_only
@@ -92,3 +94,87 @@ def test_a_fastapi_route_returning_a_partial_object_is_an_error(engine: Engine) 
     assert response.status_code == 500  # never 200 with a document missing required fields
     with pytest.raises(UnloadedField, match=UNLOADED):
         TestClient(app).get("/summary")
+
+
+class PostSummary(BaseModel):
+    """A response model of the fields a projection loads (not a table model)."""
+
+    forum: str
+    views: int
+    content: str | None
+
+
+def test_a_response_model_route_refuses_a_partial_object(engine: Engine) -> None:
+    # FastAPI validates the returned object as the response type, then serialises it with
+    # pydantic-core, which never calls model_dump: the object must refuse at the validation
+    app = FastAPI()
+
+    @app.get("/one", response_model=Post)
+    def one() -> Post:
+        return partial(engine)
+
+    @app.get("/many", response_model=list[Post])
+    def many() -> list[Post]:
+        return [engine.get(Post, forum="f", id=POST_ID), partial(engine)]
+
+    @app.get("/trimmed", response_model=Post, response_model_exclude_unset=True)
+    def trimmed() -> Post:
+        return partial(engine)
+
+    for route in ("/one", "/many", "/trimmed"):
+        answer = TestClient(app, raise_server_exceptions=False).get(route)
+        assert answer.status_code == 500, route  # never 200 with required fields missing
+        with pytest.raises(UnloadedField, match=UNLOADED + r": this partial object"):
+            TestClient(app).get(route)
+
+
+def test_a_route_may_answer_with_a_model_of_the_loaded_fields(engine: Engine) -> None:
+    app = FastAPI()
+
+    @app.get("/summary", response_model=PostSummary)
+    def summary() -> object:
+        return partial(engine)
+
+    @app.get("/whole", response_model=list[Post])
+    def whole() -> list[Post]:
+        post = partial(engine)
+        engine.load(post)
+        return [post]
+
+    assert TestClient(app).get("/summary").json() == {"forum": "f", "views": 3, "content": "hi"}
+    [post] = TestClient(app).get("/whole").json()
+    assert (post["user"], post["views"], post["tags"]) == (str(USER), 3, [])
+
+
+def test_validating_a_partial_object_as_a_whole_is_refused(engine: Engine) -> None:
+    post = partial(engine)
+
+    with pytest.raises(UnloadedField, match=UNLOADED):
+        Post.model_validate(post)
+    with pytest.raises(UnloadedField, match=UNLOADED):
+        TypeAdapter(list[Post]).validate_python([post])
+
+    class Feed(BaseModel):
+        posts: list[Post]
+
+    with pytest.raises(UnloadedField, match=UNLOADED):
+        Feed(posts=[post])
+    assert PostSummary.model_validate(post, from_attributes=True).views == 3
+
+
+def test_a_partial_object_still_takes_assignments_and_whole_ones_pass_as_themselves(
+    engine: Engine,
+) -> None:
+    post = partial(engine)
+    whole = engine.get(Post, forum="f", id=POST_ID)
+
+    Post.__pydantic_validator__.validate_assignment(post, "views", 4)  # validate_assignment
+    post.content = "edited"
+    engine.save(post)  # saves only what it holds
+    assert engine.get(Post, forum="f", id=POST_ID).model_dump() == {
+        **whole.model_dump(),
+        "views": 4,
+        "content": "edited",
+    }
+    assert Post.model_validate(whole) is whole  # pydantic's usual: no copy, nothing lost
+    assert TypeAdapter(list[Post]).validate_python([whole])[0] is whole

@@ -10,16 +10,18 @@ from typing import Annotated, Any
 
 import pydantic
 import pytest
-from pydantic import BaseModel, Field, PrivateAttr, model_validator
+from pydantic import BaseModel, Field, PrivateAttr, ValidationInfo, model_validator
 
 from pydantic_bloop import Base, HashKey
 from pydantic_bloop._pydantic_compat import (
+    WHOLE_CHECK,
     ModelMetaclass,
     NoInitField,
     WireField,
     assemble,
     class_fields_complete,
     fields_set,
+    is_assignment,
     model_complete,
     own_field_names,
     plain_fields_model,
@@ -118,6 +120,39 @@ def test_plain_fields_model_sees_what_the_fast_reader_would_skip() -> None:
     assert not plain_fields_model(Checked)
     assert not plain_fields_model(Private)
     assert not plain_fields_model(Extra)
+
+
+def test_every_model_gets_the_whole_object_check_and_stays_plain() -> None:
+    class Shelf(Base):
+        name: Annotated[str, HashKey()]
+        size: int
+
+    assert WHOLE_CHECK in Shelf.__pydantic_decorators__.model_validators
+    assert plain_fields_model(Shelf)  # the fast reader may skip that check
+
+
+def test_is_assignment_tells_an_assignment_from_a_whole_validation() -> None:
+    seen: list[bool] = []
+
+    class Inner(BaseModel, validate_assignment=True):
+        x: int
+
+        @model_validator(mode="after")
+        def note(self, info: ValidationInfo) -> Inner:
+            seen.append(is_assignment(info))
+            return self
+
+    class Outer(BaseModel):
+        inner: Inner
+
+    inner = Inner(x=1)
+    inner.x = 2
+    Outer(inner=inner)
+    Outer.model_validate({"inner": {"x": 3}})
+    if tuple(int(part) for part in pydantic.VERSION.split(".")[:2]) >= (2, 12):
+        assert seen == [False, True, False, False]
+    else:  # 2.11 names no field in an assignment: only a validation inside a parent is told
+        assert seen == [True, True, False, False]
 
 
 def test_wire_validator_reads_the_wire_form() -> None:
