@@ -30,6 +30,7 @@ from .conditions import ConditionArg
 from .drivers import Outcomes, run_async
 from .engine import Bindings, EngineCore, streams_endpoint
 from .entities import Collection
+from .errors import InvalidItem
 from .hooks import Hooks
 from .indexes import Index
 from .lean_transport import LeanTransport
@@ -37,7 +38,7 @@ from .migrations import Migration
 from .migrations import Progress as OnProgress
 from .models import Base
 from .outcomes import transport_errors
-from .paging import Cursor, Page, Progress, QueryState, count
+from .paging import Cursor, Page, Progress, QueryState, count, page_before
 from .plans import Call, Plan, Response
 from .plans import call as call_plan
 from .query import QueryBuilder, target_state
@@ -351,11 +352,18 @@ class AsyncQuery(QueryBuilder[M]):
         return await self._engine.run(count(self._state, self._engine.table_name(self.model)))
 
     async def page(self, size: int | None = None) -> Page[M]:
-        results = (self.limit(size) if size is not None else self).__aiter__()
-        if size is not None:
-            items = [obj async for obj in results]
-        else:
-            items = await results.take_page()
+        query = self.limit(size) if size is not None else self
+        cursor = Cursor(query._state, self._engine.table_name(self.model))
+        results = AsyncResults(self._engine, cursor)
+        items: list[M] = []
+        try:
+            if size is None:
+                await results.take_page(items)
+            else:
+                async for obj in results:
+                    items.append(obj)
+        except InvalidItem as error:  # on_invalid("raise"): the items before it are kept
+            return page_before(items, error, cursor)
         return Page(items, results.token, results.invalid)
 
 
@@ -399,13 +407,16 @@ class AsyncResults(Progress[M]):
                 self._next = asyncio.ensure_future(self._engine.run(call_plan(call)))
         return True
 
-    async def take_page(self) -> list[M]:
-        """The rest of the current page, or else everything the next request returns."""
+    async def take_page(self, into: list[M] | None = None) -> list[M]:
+        """The rest of the current page, or else everything the next request returns (added
+        to ``into``, which keeps what was read when an unreadable item raises)."""
+        items: list[M] = [] if into is None else into
         if self._cursor.page_done() and not await self._fetch():
-            return []
+            return items
         self.close()
         cursor = self._cursor
-        return await self._engine.hooks.run_then_await(lambda: list(cursor.drain()))
+        await self._engine.hooks.run_then_await(lambda: items.extend(cursor.drain()))
+        return items
 
     def close(self) -> None:
         """Stop prefetching (the iterator stays usable; it fetches on demand). Safe from any

@@ -29,7 +29,8 @@ class InvalidItem(BloopError, ValueError):
     ``model`` is the model's name, ``key`` the item's stored key, ``item`` the stored item; the
     pydantic ``ValidationError`` is the ``__cause__``. Nothing is written back: the object was
     never built. ``errors`` lists one such error per unreadable item: just this one, or, from a
-    ``load()`` of several objects (which loads every readable one first), each of them."""
+    ``load()`` of several objects (which loads every readable one first), each of them. From a
+    query or scan, ``token`` resumes after the item."""
 
     def __init__(
         self, message: str, model: str, key: Mapping[str, Any], item: Mapping[str, Any]
@@ -38,6 +39,7 @@ class InvalidItem(BloopError, ValueError):
         self.key = dict(key)
         self.item = item
         self.errors: list[InvalidItem] = [self]
+        self.token: str | None = None
         super().__init__(message)
 
     @property

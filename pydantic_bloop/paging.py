@@ -82,6 +82,15 @@ class Page(Generic[M]):
     invalid: list[InvalidResult] = field(default_factory=list[InvalidResult])
 
 
+def page_before(items: list[M], error: InvalidItem, cursor: Cursor[M]) -> Page[M]:
+    """The page to answer when reading it raised ``error`` for an unreadable item: the items
+    read before it, with the token before it (the next page starts by raising it); with none,
+    the error itself, whose ``token`` is after the item."""
+    if not items:
+        raise error
+    return Page(items, cursor.before_invalid, list(cursor.invalid))
+
+
 class Progress(Generic[M]):
     """What an iteration of a query has read so far (both engines' iterators have these)."""
 
@@ -163,6 +172,7 @@ class Cursor(Generic[M]):
         self.scanned = 0
         self.consumed = 0.0
         self.invalid: list[InvalidResult] = []  # passed over with on_invalid("collect")
+        self.before_invalid: str | None = None  # the token before the last item raised
         self._token_fields = resume_fields(state)
 
     def page_done(self) -> bool:
@@ -226,9 +236,12 @@ class Cursor(Generic[M]):
             try:
                 obj = info.instance_from(item, projected)
             except InvalidItem as error:
-                self._pass(position)
                 if self.state.on_invalid == "raise":
+                    self.before_invalid = self.token  # a page may end before the item
+                    self._pass(position)
+                    error.token = self.token
                     raise
+                self._pass(position)
                 if self.state.on_invalid == "collect":
                     self.invalid.append(InvalidResult(error.key, error))
                 continue

@@ -46,7 +46,7 @@ from .conditions import (
     as_condition,
 )
 from .entities import Collection
-from .errors import InvalidCondition, InvalidQuery, MissingObjects
+from .errors import InvalidCondition, InvalidItem, InvalidQuery, MissingObjects
 from .hooks import Hooks
 from .indexes import Index
 from .keyrules import check_columns, check_key
@@ -60,6 +60,7 @@ from .paging import (
     count,
     key_fields,
     key_sides,
+    page_before,
     target_label,
     token_attributes,
 )
@@ -273,8 +274,17 @@ class Query(QueryBuilder[M]):
     def page(self, size: int | None = None) -> Page[M]:
         """Up to ``size`` results (``size`` replaces any limit; default: one DynamoDB page,
         within the limit) and the token for ``resume()``: the way to serve REST paging."""
-        results = iter(self.limit(size) if size is not None else self)
-        items = list(results) if size is not None else results.take_page()
+        query = self.limit(size) if size is not None else self
+        cursor = Cursor(query._state, self._engine.table_name(self.model))
+        results = Results(self._engine, cursor)
+        items: list[M] = []
+        try:
+            if size is None:
+                results.take_page(items)
+            else:
+                items.extend(results)
+        except InvalidItem as error:  # on_invalid("raise"): the items before it are kept
+            return page_before(items, error, cursor)
         return Page(items, results.token, results.invalid)
 
 
@@ -300,15 +310,18 @@ class Results(Progress[M]):
                 raise StopIteration
             cursor.accept(self._engine.run(call_plan(call)))
 
-    def take_page(self) -> list[M]:
-        """The rest of the current page, or else everything the next request returns."""
+    def take_page(self, into: list[M] | None = None) -> list[M]:
+        """The rest of the current page, or else everything the next request returns (added
+        to ``into``, which keeps what was read when an unreadable item raises)."""
         cursor = self._cursor
+        items: list[M] = [] if into is None else into
         if cursor.page_done():
             call = cursor.next_call()
             if call is None:
-                return []
+                return items
             cursor.accept(self._engine.run(call_plan(call)))
-        return self._engine.hooks.run_sync(lambda: list(cursor.drain()))
+        self._engine.hooks.run_sync(lambda: items.extend(cursor.drain()))
+        return items
 
 
 # -- the pure part -----------------------------------------------------------------------------

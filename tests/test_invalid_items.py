@@ -3,7 +3,8 @@
 Items are written with the raw client, as another tool would: ``value`` (an int field) stored
 as ``{"S": "abc"}``. A query raises ``InvalidItem`` naming the model, the item's key and the
 field, and has moved past the item (``next()`` and the token go on after it); with
-``on_invalid("skip")`` it goes on, with ``"collect"`` it also keeps ``(key, error)`` records.
+``on_invalid("skip")`` it goes on, with ``"collect"`` it also keeps ``(key, error)`` records;
+``page()`` ends before such an item and loses none read before it.
 A ``load()`` of several objects loads every readable one, then raises one ``InvalidItem``
 naming every unreadable key. Both engines, both readers (the fast one, and the general path a
 model validator or a projection takes).
@@ -104,10 +105,30 @@ def test_raising_names_the_key_and_field_and_moves_past_the_item(
     assert error.keys == [_key(2)]
     assert isinstance(error.__cause__, pydantic.ValidationError)
     token = results.token
-    assert token is not None
+    assert token is not None and error.token == token
     assert [r.at for r in results] == [3, 4, 5]  # the same iteration goes on after it
     assert [r.at for r in query.resume(token)] == [3, 4, 5]  # and so does a resumed one
     assert results.count == 5
+
+
+@pytest.mark.parametrize("size", [None, 4])
+def test_a_page_ends_before_a_bad_item_and_loses_nothing(
+    make_engine: MakeEngine, client: DynamoDBClient, model: Model, size: int | None
+) -> None:
+    engine = make_engine()
+    _fill(engine, client, model, bad=(2,))
+    query = _query(engine, model)
+
+    first = query.page(size)  # page() and page(n) alike: one DynamoDB page, or n items
+    assert [r.at for r in first.items] == [0, 1]  # what was read before the bad item
+    assert first.token is not None
+    with pytest.raises(InvalidItem) as caught:  # the next page begins with it
+        query.resume(first.token).page(size)
+    assert caught.value.key == _key(2)
+    after = caught.value.token  # the error says where to go on
+    assert after is not None
+    rest = query.resume(after).page(size)
+    assert [r.at for r in rest.items] == [3, 4, 5]
 
 
 def test_the_fast_reader_is_what_reads_reading(
