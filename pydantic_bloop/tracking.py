@@ -2,8 +2,11 @@
 
 A `Snapshot` holds the stored item as last read or written, the attribute names that
 read was expected to return (an attribute expected but absent was seen absent; one not expected
-was never loaded, and no save touches it), and the object's field values at that moment, so
-that a diff can skip dumping immutable values that did not change.
+was never loaded, and no save touches it), and the values of the object's immutable fields at
+that moment, so that a diff can skip dumping those that did not change. Those values are a
+tuple of scalars, which the collector stops tracking at its first pass (a copy of the object's
+``__dict__`` stayed tracked for the object's life: one more container for every full
+collection to walk, for every object loaded).
 
 Internal: not part of the public API (snapshots are reached with `snapshot_of` and `remember`,
 which `mapper_state` owns).
@@ -14,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from ._pydantic_compat import replace_fields_set
@@ -22,7 +26,7 @@ from .conditions import Condition, Or, PathEquals, and_all
 # snapshots live on objects: reached through mapper_state, re-exported for the operations
 from .mapper_state import remember as remember
 from .mapper_state import snapshot_of as snapshot_of
-from .types import AttributeValue
+from .types import MISSING, AttributeValue
 from .updates import Remove, Set, Update
 
 if TYPE_CHECKING:
@@ -39,12 +43,13 @@ class Snapshot:
         self,
         item: Mapping[str, AttributeValue],
         names: frozenset[str],
-        values: dict[str, Any] | None,
+        values: tuple[Any, ...] | None,
         doubt: tuple[Snapshot | None, ...] = (),
     ) -> None:
         self.item = item  # never mutated: a response's item, or a dict made for this snapshot
         self.names = names
-        self.values = values  # the object's field values then (by Python name), or None
+        # the object's immutable field values then (see `kept`; MISSING: not loaded), or None
+        self.values = values
         # the last write's outcome is unknown: the stored item is one of these (None: no item),
         # and ``item`` serves only for the key
         self.doubt = doubt
@@ -74,7 +79,8 @@ def seen(
 ) -> Snapshot:
     """The snapshot of reading or writing ``item`` with the fields ``names`` (Python names;
     None: all) expected; ``obj``, the object that now matches it (its values are kept)."""
-    return Snapshot(item, info.dynamo_names(names), None if obj is None else dict(obj.__dict__))
+    kept = None if obj is None else _table(info).keep(obj.__dict__)
+    return Snapshot(item, info.dynamo_names(names), kept)
 
 
 def unsure(obj: Base, before: Snapshot | None, after: Snapshot | None, deleted: bool) -> None:
@@ -100,7 +106,7 @@ def refresh(info: ModelInfo, obj: Base, item: dict[str, AttributeValue]) -> None
     values.clear()
     values.update(fresh)
     replace_fields_set(obj, given)
-    remember(obj, Snapshot(item, info.dynamo_names(None), fresh))
+    remember(obj, Snapshot(item, info.dynamo_names(None), _table(info).keep(fresh)))
 
 
 @dataclass(slots=True, eq=False)  # not frozen: its __init__ would cost a call per field
@@ -136,7 +142,8 @@ def current_snapshot(
             current = key[spec.dynamo_name]
         else:
             value = values[spec.name]
-            if spec.immutable and _unchanged(snapshot, spec.name, value):
+            at = _table(info).position.get(spec.name)
+            if at is not None and _unchanged(snapshot.values, at, value):
                 continue
             current = info.dump_field(spec, value)
         if not same(current, seen_key):
@@ -144,13 +151,29 @@ def current_snapshot(
     return snapshot
 
 
-def _unchanged(before: Snapshot, name: str, value: object) -> bool:
-    """``value`` is the very value (or an equal immutable one) the object had when seen."""
-    old_values = before.values
-    if old_values is None or name not in old_values:
+def _unchanged(kept: tuple[Any, ...] | None, at: int, value: object) -> bool:
+    """``value`` is the very value (or an equal immutable one) that an object's field (``at``
+    in the snapshot's ``kept`` values) had when seen."""
+    if kept is None:
         return False
-    old = old_values[name]
+    old = kept[at]
     return value is old or (type(value) is type(old) and value == old)
+
+
+def kept_with(
+    info: ModelInfo, kept: tuple[Any, ...] | None, changes: Mapping[str, Any]
+) -> tuple[Any, ...] | None:
+    """A snapshot's ``kept`` values with the fields ``changes`` names set to the values it gives
+    (MISSING: unknown)."""
+    if kept is None:
+        return None
+    position = _table(info).position
+    out = list(kept)
+    for name, value in changes.items():
+        at = position.get(name)
+        if at is not None:
+            out[at] = value
+    return tuple(out)
 
 
 def holds(condition: Condition, item: Mapping[str, AttributeValue] | None) -> bool:
@@ -163,28 +186,58 @@ def holds(condition: Condition, item: Mapping[str, AttributeValue] | None) -> bo
     return same((item or {}).get(str(condition.path[0])), condition.value)
 
 
-# per model: (field, name, stored name, dump, immutable, filled on load when absent) of each
-# field; the last: a templated field or a key of an index, whose attribute the stored item may
-# lack (written before the template or the index existed): loading filled it (from the
-# template, or the field's default), and the next save writes it, so that the item gets into
-# the index. Other fields filled on load (defaults) are not.
-_Field = tuple["FieldSpec", str, str, Callable[[Any], AttributeValue | None], bool, bool]
-_FIELDS: dict[type[Any], tuple[ModelInfo, tuple[_Field, ...]]] = {}
+class _Table:
+    """What tracking needs of each field of a model, worked out once: ``fields`` (field, name,
+    stored name, dump, position in ``kept`` or -1, filled on load when absent), the names of
+    the immutable fields whose values a snapshot keeps (``kept``), and where each is.
+
+    Filled on load when absent: a templated field or a key of an index, whose attribute the
+    stored item may lack (written before the template or the index existed): loading filled it
+    (from the template, or the field's default), and the next save writes it, so that the item
+    gets into the index. Other fields filled on load (defaults) are not."""
+
+    __slots__ = ("_grab", "fields", "info", "kept", "position")
+
+    def __init__(self, info: ModelInfo) -> None:
+        self.info = info
+        indexed = {spec.name for index in info.indexes.values() for spec in index.keys}
+        indexed.update(info.templates)
+        self.kept = tuple(s.name for s in info.fields.values() if s.immutable)
+        self.position = {name: at for at, name in enumerate(self.kept)}
+        self.fields = tuple(
+            (
+                s,
+                s.name,
+                s.dynamo_name,
+                s.codec.dump,
+                self.position.get(s.name, -1),
+                s.name in indexed,
+            )
+            for s in info.fields.values()
+        )
+        kept = self.kept
+        self._grab: Callable[[Mapping[str, Any]], Any] = (
+            itemgetter(*kept) if len(kept) > 1 else lambda values: tuple(values[n] for n in kept)
+        )
+
+    def keep(self, values: Mapping[str, Any]) -> tuple[Any, ...]:
+        """The values of the immutable fields among an object's ``values`` (MISSING: not
+        loaded)."""
+        try:
+            kept: tuple[Any, ...] = self._grab(values)
+        except KeyError:  # a partial object
+            return tuple(values.get(name, MISSING) for name in self.kept)
+        return kept
 
 
-def _diff_fields(info: ModelInfo) -> tuple[_Field, ...]:
-    """What `diff` needs of each field of ``info``'s model, worked out once."""
-    cached = _FIELDS.get(info.model)
-    if cached is not None and cached[0] is info:
-        return cached[1]
-    indexed = {spec.name for index in info.indexes.values() for spec in index.keys}
-    indexed.update(info.templates)
-    fields = tuple(
-        (s, s.name, s.dynamo_name, s.codec.dump, s.immutable, s.name in indexed)
-        for s in info.fields.values()
-    )
-    _FIELDS[info.model] = (info, fields)
-    return fields
+_TABLES: dict[type[Any], _Table] = {}
+
+
+def _table(info: ModelInfo) -> _Table:
+    table = _TABLES.get(info.model)
+    if table is None or table.info is not info:
+        table = _TABLES[info.model] = _Table(info)
+    return table
 
 
 def diff(info: ModelInfo, obj: Base, key: Mapping[str, AttributeValue]) -> Diff:
@@ -196,15 +249,15 @@ def diff(info: ModelInfo, obj: Base, key: Mapping[str, AttributeValue]) -> Diff:
     item: dict[str, AttributeValue] = {}
     names: set[str] = set()
     seen_names: frozenset[str] = frozenset()
-    seen_values: Mapping[str, Any] = {}
+    kept: tuple[Any, ...] | None = None
     if before is not None:
         item.update(before.item)  # attributes outside ``names`` stay unread (see Snapshot.get)
         names.update(before.names)
-        seen_names = before.names
-        seen_values = before.values or {}
+        seen_names, kept = before.names, before.values
+    table = _table(info)
     sets: dict[str, AttributeValue] = {}
     removes: list[str] = []
-    for spec, name, dynamo_name, dump, immutable, filled in _diff_fields(info):
+    for spec, name, dynamo_name, dump, at, filled in table.fields:
         if name not in values:
             continue  # never loaded: leave the stored attribute alone
         value = values[name]
@@ -214,8 +267,8 @@ def diff(info: ModelInfo, obj: Base, key: Mapping[str, AttributeValue]) -> Diff:
             continue
         if dynamo_name in seen_names:
             seen_value = item.get(dynamo_name)
-            if immutable and name in seen_values and (seen_value is not None or not filled):
-                old = seen_values[name]
+            if at >= 0 and kept is not None and (seen_value is not None or not filled):
+                old = kept[at]
                 if value is old or (type(value) is type(old) and value == old):
                     continue  # the same immutable value as when seen: nothing to dump or send
             current = _dumped(info, spec, dump, value)
@@ -242,7 +295,7 @@ def diff(info: ModelInfo, obj: Base, key: Mapping[str, AttributeValue]) -> Diff:
     if entity is not None and (before is None or before.item.get(entity.attribute) != entity.value):
         sets[entity.attribute] = item[entity.attribute] = entity.value  # tag every item written
     actions = [Set((n,), v) for n, v in sets.items()] + [Remove((n,)) for n in removes]
-    after = Snapshot(item, frozenset(names), dict(values))
+    after = Snapshot(item, frozenset(names), table.keep(values))
     return Diff(Update(actions), sets, tuple(removes), after)
 
 

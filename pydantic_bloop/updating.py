@@ -29,7 +29,7 @@ from .models import Base, FieldSpec, ModelInfo, model_info
 from .outcomes import settle, summary
 from .plans import Plan, Response
 from .template_fill import key_held
-from .tracking import Snapshot, atomic_condition, current_snapshot, diff
+from .tracking import Snapshot, atomic_condition, current_snapshot, diff, kept_with
 from .types import MISSING
 from .updates import Remove, Update
 from .versions import bump
@@ -167,9 +167,5 @@ def _forgetting(snapshot: Snapshot, info: ModelInfo, fields: set[str]) -> Snapsh
     """``snapshot`` without the attributes of ``fields`` (their stored values are unknown)."""
     gone = {info.fields[f].dynamo_name for f in fields if f in info.fields}
     item = {k: v for k, v in snapshot.item.items() if k not in gone}
-    values = (
-        None
-        if snapshot.values is None
-        else {k: v for k, v in snapshot.values.items() if k not in fields}
-    )
+    values = kept_with(info, snapshot.values, dict.fromkeys(fields, MISSING))
     return Snapshot(item, snapshot.names - gone, values)

@@ -41,6 +41,7 @@ from .tracking import (
     current_snapshot,
     diff,
     holds,
+    kept_with,
     number,
     refresh,
     remember,
@@ -371,7 +372,7 @@ def _with_version(info: ModelInfo, snapshot: Snapshot, value: int | None) -> Sna
     """``snapshot`` as it is once the version ``value`` is stored."""
     assert info.version is not None and value is not None
     name, stored = info.version.name, info.version.dynamo_name
-    values = None if snapshot.values is None else {**snapshot.values, name: value}
+    values = kept_with(info, snapshot.values, {name: value})
     item = {**snapshot.item, stored: {"N": str(value)}}
     return Snapshot(item, snapshot.names | {stored}, values)
 
