@@ -17,9 +17,11 @@ Internal: import public names from ``pydantic_bloop``.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
-from collections.abc import Callable, Mapping
+import threading
+from collections.abc import Callable, Generator, Mapping
 from typing import Any, TypeVar, cast
 
 import pydantic
@@ -44,6 +46,7 @@ __all__ = [
     "replace_fields_set",
     "unloaded",
     "validate_field",
+    "wire_instance_validator",
     "wire_validator",
 ]
 
@@ -196,6 +199,24 @@ def wire_validator(model: type[BaseModel], fields: list[WireField]) -> SchemaVal
     """A validator of stored items into ``(values, extra, fields_set)`` for ``model``, built from
     a copy of the model's own core schema with each field re-pointed as ``fields`` say; None
     when the model's schema is not one this can edit safely."""
+    return _wire(model, fields, instances=False)
+
+
+def wire_instance_validator(
+    model: type[BaseModel], fields: list[WireField]
+) -> SchemaValidator | None:
+    """Like `wire_validator`, validating stored items into instances of ``model``: its own
+    ``model`` node over the re-pointed fields, so that pydantic-core makes the instance as the
+    model's own validator does (faster than `assemble`). pydantic-core takes a complete model's
+    own validator for a ``model`` node naming it (its "prebuilt" lookup, which reads
+    ``__pydantic_complete__`` in the class's ``__dict__``): the flag is hidden while this one is
+    built, and a validator that still came out prebuilt is refused (None)."""
+    return _wire(model, fields, instances=True)
+
+
+def _wire(
+    model: type[BaseModel], fields: list[WireField], *, instances: bool
+) -> SchemaValidator | None:
     if not plain_fields_model(model):
         return None
     found = _model_node(model.__pydantic_core_schema__, model)
@@ -224,19 +245,44 @@ def wire_validator(model: type[BaseModel], fields: list[WireField]) -> SchemaVal
         elif wire.absent is not NO_DEFAULT:
             inner = core_schema.with_default_schema(inner, default=wire.absent)
         field["schema"] = inner
-    schema: Any = fields_node
-    if definitions:
-        schema = core_schema.definitions_schema(fields_node, definitions)
     config: Any = {
         **node.get("config", {}),
         "extra_fields_behavior": "ignore",
         "validate_by_alias": True,
         "validate_by_name": False,
     }
+    schema: Any = fields_node
+    if instances:  # the model's node, without its ``ref`` (which names the model's own schema)
+        schema = {k: v for k, v in node.items() if k not in ("ref", "schema", "config")}
+        schema.update(schema=fields_node, config=config)
+    if definitions:
+        schema = core_schema.definitions_schema(schema, definitions)
     try:
-        return SchemaValidator(schema, config)
+        if not instances:
+            return SchemaValidator(schema, config)
+        with _BUILDING, _own_validator_hidden(model):
+            validator = SchemaValidator(schema, config)
     except Exception:  # pydantic-core refused the edited schema: keep the general path
         return None
+    built = repr(validator).split("validator=", 1)[-1]
+    return validator if built.startswith("Model(") else None
+
+
+_BUILDING = threading.Lock()
+
+
+@contextlib.contextmanager
+def _own_validator_hidden(model: type[BaseModel]) -> Generator[None]:
+    """``model`` looks incomplete to pydantic-core's prebuilt lookup meanwhile."""
+    flag = "__pydantic_complete__"
+    if not model.__dict__.get(flag):
+        yield
+        return
+    type.__setattr__(model, flag, False)
+    try:
+        yield
+    finally:
+        type.__setattr__(model, flag, True)
 
 
 def _model_node(schema: Any, model: type[BaseModel]) -> tuple[dict[str, Any], list[Any]] | None:

@@ -6,11 +6,11 @@ UUID), fields whose stored form needs unwrapping (lists, maps, nested models) ge
 ``load`` as a before-validator, and attributes DynamoDB stores as absent (None, empty sets) get
 that value as their default. Validators, defaults and config of the model all still apply.
 
-The model node itself is not reused (pydantic-core would substitute the model's prebuilt
-validator for it): the fields are validated and the instance is assembled as pydantic does, so
-this serves only models whose validation is exactly their fields'. It is only a fast path: a
-model it cannot serve gets None, and callers fall back to loading field by field, which also
-produces the exact error when an item does not validate.
+The instance is made by pydantic-core, from a copy of the model's own node over the re-pointed
+fields (or, where that cannot be built, assembled as pydantic does once the fields are
+validated), so this serves only models whose validation is exactly their fields'. It is only a
+fast path: a model it cannot serve gets None, and callers fall back to loading field by field,
+which also produces the exact error when an item does not validate.
 
 Internal: import public names from ``pydantic_bloop``.
 """
@@ -22,7 +22,13 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from pydantic_core import SchemaValidator
 
-from ._pydantic_compat import WireField, assemble, wire_validator
+from ._pydantic_compat import (
+    WireField,
+    assemble,
+    fields_set,
+    wire_instance_validator,
+    wire_validator,
+)
 from .types import MISSING
 
 if TYPE_CHECKING:
@@ -34,18 +40,29 @@ M = TypeVar("M", bound="Base")
 class ItemReader(Generic[M]):
     """Reads stored items into instances of one model (see the module docstring)."""
 
-    __slots__ = ("_attributes", "_model", "_validator")
+    __slots__ = ("_attributes", "_instances", "_model", "_validator")
 
     def __init__(
-        self, model: type[M], validator: SchemaValidator, attributes: dict[str, str]
+        self,
+        model: type[M],
+        validator: SchemaValidator,
+        attributes: dict[str, str],
+        instances: SchemaValidator | None = None,
     ) -> None:
         self._model = model
         self._validator = validator
         self._attributes = attributes  # field name -> stored attribute name
+        self._instances = instances  # stored items -> instances, when it could be built
 
     def read(self, item: Mapping[str, Any]) -> M | None:
         """The instance ``item`` stores; None when this reader cannot tell (the general path
         decides); ``ValidationError`` when it does not validate."""
+        if self._instances is not None:
+            obj: M = self._instances.validate_python(item)
+            given = fields_set(obj)
+            if len(given) < len(self._attributes) and self._mistyped(item, given):
+                return None
+            return obj
         read = self.read_values(item)
         if read is None:
             return None
@@ -76,10 +93,12 @@ def item_reader(model: type[M], fields: Iterable[FieldSpec]) -> ItemReader[M] | 
     when the model needs more than its fields validated (model validators, a custom
     ``__init__`` or post-init, private attributes, extra fields)."""
     specs = list(fields)
-    validator = wire_validator(model, [_wire_field(spec) for spec in specs])
+    wire_fields = [_wire_field(spec) for spec in specs]
+    validator = wire_validator(model, wire_fields)
     if validator is None:
         return None
-    return ItemReader(model, validator, {spec.name: spec.dynamo_name for spec in specs})
+    attributes = {spec.name: spec.dynamo_name for spec in specs}
+    return ItemReader(model, validator, attributes, wire_instance_validator(model, wire_fields))
 
 
 def _wire_field(spec: FieldSpec) -> WireField:

@@ -29,6 +29,7 @@ from pydantic_bloop._pydantic_compat import (
     replace_fields_set,
     unloaded,
     validate_field,
+    wire_instance_validator,
     wire_validator,
 )
 from pydantic_bloop.models import model_info
@@ -179,6 +180,22 @@ def test_wire_validator_reads_the_wire_form() -> None:
         validator.validate_python({"b": {"N": "1"}})  # x is required
 
 
+def test_wire_instance_validator_makes_instances_from_the_wire_form() -> None:
+    # built although Point is complete (its own validator is not taken for the node), and
+    # Point's own validator still reads plain values afterwards
+    validator = wire_instance_validator(
+        Point, [WireField("x", ["a", "N"]), WireField("y", ["b", "N"], absent=0)]
+    )
+    assert validator is not None
+    point = validator.validate_python({"a": {"N": "3"}, "ignored": {"S": "x"}})
+    assert type(point) is Point and point == Point(x=3)
+    assert fields_set(point) == {"x"}
+    assert point.__pydantic_extra__ is None and point.__pydantic_private__ is None
+    assert Point.__pydantic_complete__ and Point.model_validate({"x": 1}) == Point(x=1)
+    with pytest.raises(pydantic.ValidationError):
+        validator.validate_python({"b": {"N": "1"}})  # x is required
+
+
 def test_wire_validator_refuses_models_it_cannot_serve() -> None:
     class Checked(BaseModel):
         x: int
@@ -189,6 +206,7 @@ def test_wire_validator_refuses_models_it_cannot_serve() -> None:
             return data
 
     assert wire_validator(Checked, [WireField("x", ["x", "N"])]) is None
+    assert wire_instance_validator(Checked, [WireField("x", ["x", "N"])]) is None
     assert wire_validator(Point, [WireField("nope", ["x", "N"])]) is None
 
 

@@ -143,7 +143,7 @@ class ListCodec(_Collection[Codec]):
 
     def __init__(self, element: Codec, kind: type[Any]) -> None:
         super().__init__(element, kind)
-        # plain strings load as the text of their {"S": ...}: one comprehension, no call each
+        # plain strings dump to and load from {"S": ...} in one comprehension, no call each
         self._text = type(element) is StrCodec
 
     def dump(self, value: Any) -> AttributeValue | None:
@@ -152,6 +152,10 @@ class ListCodec(_Collection[Codec]):
             items = list(_check_iterable(value, f"a {self._kind.__name__}"))
         if self._kind is set and not items:
             return None
+        if self._text:
+            texts = [{"S": x} for x in items if type(x) is str]
+            if len(texts) == len(items):
+                return {"L": texts}  # else an element is no plain str: each through the codec
         item = self._element.dump_item
         return {"L": [item(x) for x in items]}
 
