@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from .conditions import Condition
@@ -91,11 +91,18 @@ def get(
 
 @dataclass(slots=True)
 class _Wanted:
-    """One key to read, and every object waiting for its item."""
+    """One key to read, and every object waiting for its item: ``obj`` (of ``info``), then the
+    rare others of the same key in ``more``. One container per key, for the whole load: each
+    one alive across a large load costs the collector's full passes."""
 
     table: str
     key: dict[str, AttributeValue]
-    objects: list[tuple[Base, ModelInfo]] = field(default_factory=list[tuple[Base, ModelInfo]])
+    obj: Base
+    info: ModelInfo
+    more: list[tuple[Base, ModelInfo]] | None = None
+
+    def objects(self) -> list[tuple[Base, ModelInfo]]:
+        return [(self.obj, self.info), *(self.more or ())]
 
 
 def load(objs: Sequence[Base], table_of: TableOf, consistent: bool, backoff: Backoff) -> Plan[None]:
@@ -109,9 +116,14 @@ def load(objs: Sequence[Base], table_of: TableOf, consistent: bool, backoff: Bac
         table = table_of(type(obj))
         key = info.key_of(obj)
         names = key_names.setdefault(table, tuple(k.dynamo_name for k in info.keys))
-        wanted.setdefault(key_id(table, names, key), _Wanted(table, key)).objects.append(
-            (obj, info)
-        )
+        ident = key_id(table, names, key)
+        known = wanted.get(ident)
+        if known is None:
+            wanted[ident] = _Wanted(table, key, obj, info)
+        else:
+            if known.more is None:
+                known.more = []
+            known.more.append((obj, info))
 
     pending = list(wanted)
     found: set[KeyId] = set()
@@ -131,7 +143,7 @@ def load(objs: Sequence[Base], table_of: TableOf, consistent: bool, backoff: Bac
             for table, items in responses.items():
                 for item in items:
                     ident = key_id(table, key_names[table], item)
-                    if ident in wanted and _refreshed(wanted[ident].objects, item, table, bad):
+                    if ident in wanted and _refreshed(wanted[ident].objects(), item, table, bad):
                         found.add(ident)
             unprocessed: dict[str, dict[str, Any]] = result.get("UnprocessedKeys") or {}
             for table, request in unprocessed.items():
@@ -139,7 +151,7 @@ def load(objs: Sequence[Base], table_of: TableOf, consistent: bool, backoff: Bac
                 retry += [key_id(table, key_names[table], key) for key in keys]
         pending = [ident for ident in dict.fromkeys(retry) if ident in wanted]
         if pending:
-            unread = [obj for ident in pending for obj, _ in wanted[ident].objects]
+            unread = [obj for ident in pending for obj, _ in wanted[ident].objects()]
             retries = yield from _pause(
                 backoff,
                 retries,
@@ -147,7 +159,7 @@ def load(objs: Sequence[Base], table_of: TableOf, consistent: bool, backoff: Bac
                 f"these objects were not loaded: {describe_objects(unread)}",
             )
 
-    missing = [obj for ident, w in wanted.items() if ident not in found for obj, _ in w.objects]
+    missing = [obj for ident, w in wanted.items() if ident not in found for obj, _ in w.objects()]
     absent = MissingObjects(f"not found: {describe_objects(missing)}", missing) if missing else None
     error = unreadable(bad, absent)
     if error is not None:

@@ -186,6 +186,15 @@ def test_load_asks_once_for_a_key_that_several_objects_share() -> None:
     assert first.title == second.title == "A"
 
 
+def test_load_refreshes_every_object_of_a_shared_key_and_names_every_missing_one() -> None:
+    docs = [Doc(id="a"), Doc(id="a"), Doc(id="a"), Doc(id="b"), Doc(id="b")]
+    script = Script({"Responses": {"docs": [item("a", "A")]}})
+    with pytest.raises(MissingObjects) as caught:
+        script.run(operations.load(docs, table_of, False, BACKOFF))
+    assert [d.title for d in docs[:3]] == ["A"] * 3
+    assert [id(o) for o in caught.value.objects] == [id(docs[3]), id(docs[4])]
+
+
 def test_load_sends_at_most_100_keys_a_request_concurrently() -> None:
     docs = [Doc(id=f"d{i}") for i in range(101)]
     script = Script(
