@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, cast
 
 from .plans import Call, Response
@@ -62,7 +62,7 @@ def with_capacity(call: Call) -> Call:
         return call
     if "ReturnConsumedCapacity" in call.params:
         return call  # the plan asked itself (queries ask for TOTAL already)
-    return replace(call, params={**call.params, "ReturnConsumedCapacity": "TOTAL"})
+    return Call(call.operation, {**call.params, "ReturnConsumedCapacity": "TOTAL"}, call.service)
 
 
 def consumed(call: Call, response: Response) -> Iterator[tuple[str, Units]]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, TypeVar
 
 from .conditions import Condition
@@ -25,7 +26,7 @@ from .errors import (
 from .hooks import report_object
 from .models import Base, ModelInfo, model_info
 from .outcomes import settle, summary, unknown
-from .plans import Backoff, Call, Parallel, Plan, Response, Sleep
+from .plans import Backoff, Call, DeferredCall, Parallel, Plan, Response, Sleep
 from .tracking import refresh, remember, seen
 from .types import AttributeValue
 from .writes import (
@@ -296,7 +297,9 @@ def _batch_write(writes: list[Write], backoff: Backoff) -> Plan[None]:
     failures: dict[int, BaseException] = {}
     while pending:
         chunks = _chunks(pending, BATCH_WRITE_ITEMS)
-        calls = tuple(Call("batch_write_item", _batch_write_params(c)) for c in chunks)
+        calls = tuple(
+            DeferredCall("batch_write_item", partial(_batch_write_params, c)) for c in chunks
+        )
         try:
             results: list[Outcome] = yield Parallel(calls)
         except BaseException:  # cancelled or interrupted with the requests in flight

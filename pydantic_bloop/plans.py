@@ -8,6 +8,8 @@ steps out over its transport (boto3 threads, or asyncio). One copy of the logic,
 - ``Call(operation, params, service="dynamodb")``: one client call (``service`` names the
   client: ``"dynamodb"``, or ``"dynamodbstreams"`` for DynamoDB Streams); the plan receives the
   response dict, or the client's exception is thrown into it.
+  A ``DeferredCall(operation, build)`` is one whose params ``build()`` makes when they are
+  read, so that calls waiting their turn hold no request dicts (a bulk save's batches).
 - ``Parallel(calls)``: calls that may run concurrently; the plan receives, in order, each
   response or the exception that call raised (not thrown, so the plan sees them all).
 - ``Sleep(seconds)``: wait; the plan receives None.
@@ -39,6 +41,27 @@ class Call:
     operation: str
     params: dict[str, Any]
     service: str = "dynamodb"
+
+
+class DeferredCall(Call):
+    """A `Call` whose parameters ``build()`` makes each time they are read: when the call is
+    sent (and logged). A plan that yields many calls at once (a bulk save's BatchWriteItem
+    requests) thus keeps no request dicts alive while they wait their turn: the collector would
+    move those into its oldest generation, and walk them again at every full pass."""
+
+    __slots__ = ("build",)
+    build: Callable[[], dict[str, Any]]
+
+    def __init__(
+        self, operation: str, build: Callable[[], dict[str, Any]], service: str = "dynamodb"
+    ) -> None:
+        object.__setattr__(self, "operation", operation)
+        object.__setattr__(self, "service", service)
+        object.__setattr__(self, "build", build)
+
+    @property  # a Call is frozen: its params are only ever read
+    def params(self) -> dict[str, Any]:  # pyright: ignore[reportIncompatibleVariableOverride]
+        return self.build()
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,10 +29,11 @@ from pydantic_bloop import (
     operations,
     tables,
 )
+from pydantic_bloop.capacity import with_capacity
 from pydantic_bloop.drivers import run_sync
 from pydantic_bloop.models import model_info
 from pydantic_bloop.paging import Cursor, QueryState, count
-from pydantic_bloop.plans import Call, Parallel, Plan, Sleep, call
+from pydantic_bloop.plans import Call, DeferredCall, Parallel, Plan, Sleep, call
 from pydantic_bloop.testing import Script, ScriptExhausted, client_error
 from pydantic_bloop.tracking import snapshot_of
 from pydantic_bloop.updates import NOTHING_ATTRIBUTE
@@ -343,6 +344,24 @@ def test_overwrites_of_several_are_batched_25_a_request() -> None:
     sizes = [len(c.params["RequestItems"]["docs"]) for c in script.calls]
     assert sizes == [25, 1]
     assert all(snapshot_of(d) is not None for d in docs)
+
+
+def test_a_bulk_saves_batch_requests_are_built_when_sent() -> None:
+    """The BatchWriteItem parameters of a bulk save exist only while a request is sent (no
+    request dicts wait for their turn), and are the same each time they are read."""
+    docs = [Doc(id=f"d{i}") for i in range(30)]
+    plan = operations.save(docs, table_of, OVERWRITE, None)
+    step = next(plan)
+    assert isinstance(step, Parallel)
+    first = step.calls[0]
+    assert isinstance(first, DeferredCall)
+    assert first.params == first.params and first.params is not first.params
+    assert first == DeferredCall("batch_write_item", lambda: first.params)
+    assert "batch_write_item" in repr(first)
+    asked = with_capacity(first)
+    assert type(asked) is Call and asked.params["ReturnConsumedCapacity"] == "TOTAL"
+    assert asked.params["RequestItems"] == first.params["RequestItems"]
+    plan.close()
 
 
 def test_unprocessed_batch_writes_are_retried_after_a_backoff() -> None:
