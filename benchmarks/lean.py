@@ -18,7 +18,12 @@ from scenarios import Options, lean
 def main() -> None:
     quick = "--quick" in sys.argv
     options = Options(quick=quick, repeats=2 if quick else 5, log_dir=Path(tempfile.mkdtemp()))
-    print(table(lean.run(options)))
+    rows, notes = lean.run(options)
+    print(table(rows))
+    if notes:
+        print("\nNotes:\n")
+        for note in notes:
+            print(f"- {note}")
 
 
 if __name__ == "__main__":
