@@ -34,11 +34,12 @@ SCENARIO = "7. lean transport, client CPU on dynalite"
 TARGETS = {"get": 0.4, "batch write": 0.4, "batch get": 0.5, "query": 0.4}
 
 
-def run(options: Options) -> tuple[list[Row], list[str]]:
-    """The rows, and notes on the collector's share of each case."""
+def run(options: Options, items: int | None = None) -> tuple[list[Row], list[str]]:
+    """The rows, and notes on the collector's share of each case; ``items`` per bulk case
+    (default 5,000, quick 1,000)."""
     try:
         with dynalite(options.log_dir) as (endpoint, _pid):
-            return _run(options, endpoint)
+            return _run(options, endpoint, items)
     except Exception as exc:
         reason = f"{type(exc).__name__}: {exc}"[:200]
         return [Row(SCENARIO, "pydantic_bloop lean", "µs/item", error=reason)], []
@@ -95,12 +96,12 @@ def raw_query(client: Any, pk: str) -> list[dict[str, Any]]:
         params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
-def _run(options: Options, endpoint: str) -> tuple[list[Row], list[str]]:
+def _run(options: Options, endpoint: str, items: int | None) -> tuple[list[Row], list[str]]:
     from botocore.session import get_session
 
     from pydantic_bloop import Engine, LeanTransport
 
-    n = 1_000 if options.quick else 5_000
+    n = items or (1_000 if options.quick else 5_000)
     gets = 100 if options.quick else 500
     rounds = 2 if options.quick else 5
     client = client_of(endpoint)
