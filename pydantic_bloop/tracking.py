@@ -284,11 +284,11 @@ def diff(info: ModelInfo, obj: Base, key: Mapping[str, AttributeValue]) -> Diff:
             continue
         current = _dumped(info, spec, dump, value)
         if current is None:
-            if before is None:
-                # a new object: the item it saves is the object, whatever was stored there
-                removes.append(dynamo_name)
-                names.add(dynamo_name)
-            continue  # seen partially, and now None: nothing known stored, nothing to send
+            # a new object: the item it saves is the object, whatever was stored there; a
+            # partial object whose unloaded field was set to None: the stored one goes too
+            removes.append(dynamo_name)
+            names.add(dynamo_name)
+            continue
         sets[dynamo_name] = item[dynamo_name] = current
         names.add(dynamo_name)
     entity = info.entity
