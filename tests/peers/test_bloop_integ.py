@@ -55,11 +55,7 @@ def valid_user() -> User:
     return User(email=f"e-{n}@example.com", username=f"u-{n}")
 
 
-@pytest.fixture
-def engine(make_engine: MakeEngine) -> Engine:
-    engine = make_engine()
-    engine.bind(User)
-    return engine
+MODELS = (User,)
 
 
 def test_crud(engine: Engine) -> None:

@@ -26,7 +26,6 @@ from pydantic_bloop import (
     key_only,
 )
 from tests.conftest import RequestLog
-from tests.engines import MakeEngine
 
 
 class User(Base):
@@ -62,11 +61,7 @@ class Large(Base):
     nums: set[int] = set()
 
 
-@pytest.fixture
-def engine(make_engine: MakeEngine) -> Engine:
-    engine = make_engine()
-    engine.bind(User, Doc, Large)
-    return engine
+MODELS = (User, Doc, Large)
 
 
 def fresh(engine: Engine, user: User) -> User:
