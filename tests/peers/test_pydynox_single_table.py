@@ -1,13 +1,25 @@
-"""pydynox's template-key suite (ferrumio/pydynox, tests/integration/single_table/sync/
-test_template_keys.py), ported: keys made from fields, queries of the table and of an inverted
-index by those fields, static sort keys, several fields in one key, and keys given directly.
+"""pydynox's template-key and collection suites (ferrumio/pydynox, tests/integration/
+single_table/sync/test_template_keys.py, tests/integration/collection/test_collection.py),
+ported: keys made from fields, queries of the table and of an inverted index by those fields,
+static sort keys, several fields in one key, keys given directly, and one query of a partition
+holding two entities.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, ClassVar
 
-from pydantic_bloop import Base, Engine, GlobalIndex, HashKey, RangeKey, Template, col
+from pydantic_bloop import (
+    Base,
+    BloopConfig,
+    Collection,
+    Engine,
+    GlobalIndex,
+    HashKey,
+    RangeKey,
+    Template,
+    col,
+)
 
 
 class UserOrder(Base):
@@ -55,7 +67,25 @@ class Event(Base):
     sk: Annotated[str, RangeKey()] = Template("EVENT#{date}#{event_id}")
 
 
-MODELS = (UserOrder, Follow, Profile, Event)
+class Shared(Base):
+    """test_collection.py's shared table: its entities are told apart by their tag."""
+
+    model_config = BloopConfig(table_name="collection")
+    pk: Annotated[str, HashKey()]
+    sk: Annotated[str, RangeKey()]
+
+
+class Member(Shared):
+    model_config = BloopConfig(entity="USER")
+    name: str
+
+
+class Purchase(Shared):
+    model_config = BloopConfig(entity="ORDER")
+    total: str
+
+
+MODELS = (UserOrder, Follow, Profile, Event, Shared)
 
 
 def test_orders_by_user_and_by_order(engine: Engine) -> None:
@@ -122,3 +152,23 @@ def test_several_fields_in_one_key(engine: Engine) -> None:
         (col(Event.tenant_id) == "acme") & (col(Event.date) == "2024-01-15")
     )
     assert [e.data for e in on_the_15th] == ["login", "purchase"]
+
+
+def test_one_query_of_two_entities(engine: Engine) -> None:
+    """test_collection_query_with_shared_client, test_collection_sync_query_with_shared_client
+    (one engine, so pydynox's test_collection_raises_when_models_use_different_client_instances
+    has nothing to port)"""
+    engine.save(
+        Member(pk="COLLECTION#1", sk="PROFILE", name="Alice"),
+        Purchase(pk="COLLECTION#1", sk="ORDER#001", total="100"),
+        Purchase(pk="COLLECTION#1", sk="ORDER#002", total="200"),
+        Member(pk="COLLECTION#2", sk="PROFILE", name="Bob"),
+    )
+    found = engine.query(Collection(Member, Purchase)).key(col(Member.pk) == "COLLECTION#1").all()
+    members = [x for x in found if isinstance(x, Member)]
+    purchases = [x for x in found if isinstance(x, Purchase)]
+    assert [m.name for m in members] == ["Alice"]
+    assert {p.total for p in purchases} == {"100", "200"}
+    assert len(found) == 3
+    only = engine.query(Purchase).key(col(Purchase.pk) == "COLLECTION#1").all()
+    assert [p.sk for p in only] == ["ORDER#001", "ORDER#002"]
