@@ -13,8 +13,9 @@ from tests.engines import MakeEngine
 
 @pytest.fixture
 def engine(make_engine: MakeEngine, request: pytest.FixtureRequest) -> Engine:
-    # the test's module, named from its node id (pytest types request.module as unknown)
-    module = sys.modules[request.node.nodeid.split("::")[0].removesuffix(".py").replace("/", ".")]
+    # the test's module (pytest types request.module as unknown): the one loaded from its file
+    path = str(request.node.path)
+    module = next(m for m in list(sys.modules.values()) if getattr(m, "__file__", None) == path)
     models: tuple[type[Base], ...] = module.MODELS
     engine = make_engine()
     engine.bind(*models)
