@@ -408,6 +408,11 @@ class Column(Generic[T]):
     def __getitem__(self: Column[_Model | None], key: str) -> Column[Any]: ...
     def __getitem__(self, key: str | int) -> Column[Any]:
         """A path into a map (``Post.meta["k"]``), nested model or list (``Post.items[0]``)."""
+        if isinstance(key, int):
+            if isinstance(key, bool):
+                raise InvalidCondition(f"{self.label}[{key!r}]: a list index is an int, not a bool")
+            # a plain int: an int subclass's own str() never reaches the expression text
+            key = int(key)
         child = self.codec.child(key)
         if child is None:
             raise InvalidCondition(f"{self.label}[{key!r}]: no such path in this field's type")

@@ -24,6 +24,7 @@ from pydantic_bloop import (
     ConstraintViolation,
     Engine,
     HashKey,
+    InvalidCondition,
     RangeKey,
     UpdateAction,
     col,
@@ -254,6 +255,27 @@ def test_remove_a_list_element(engine: Engine, model: type[Thing]) -> None:
     engine.update(item, col(Thing.my_str_list)[0].remove())
     assert item.my_str_list == ["b", "c", "d"]
     assert stored(engine, item).my_str_list == ["b", "c", "d"]
+
+
+class Gibberish(int):
+    """dyntastic's ``CustomInt``: an int whose str() is no number."""
+
+    def __str__(self) -> str:
+        return "gibberish"
+
+
+def test_a_list_index_is_a_plain_int(engine: Engine) -> None:
+    """tests/test_update_expressions.py: test_remove_index, test_cannot_remove_non_int,
+    test_cannot_remove_int_subclass (an int subclass is taken as its number: its str() never
+    reaches the expression; a bool is refused)"""
+    with pytest.raises(InvalidCondition, match="not a bool"):
+        col(Thing.my_str_list)[True]
+    with pytest.raises(InvalidCondition, match="no such path"):
+        col(Thing.my_str_list)["asd"]  # pyright: ignore[reportArgumentType]  # wrong on purpose
+    item = saved(engine, Thing)
+    engine.update(item, col(Thing.my_str_list)[Gibberish(1)].remove())
+    assert item.my_str_list == ["a", "c", "d"]
+    assert stored(engine, item).my_str_list == ["a", "c", "d"]
 
 
 def test_add_elements_to_a_set(engine: Engine, model: type[Thing]) -> None:
