@@ -32,7 +32,7 @@ import os
 import random
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any, cast
@@ -358,14 +358,17 @@ class LeanTransport:
         signed.context = request["context"]
         signer = _Signer(self._frozen_credentials(), service.signing_name, self.region, self._skew)
         signer.add_auth(signed)
-        prepared: AWSPreparedRequest = signed.prepare()
-        if self._events is not None:
+        body: bytes = request["body"]
+        sent: Iterable[tuple[str, str]] = signed.headers.items()
+        if self._events is not None:  # handlers see (and may change) botocore's prepared request
+            prepared: AWSPreparedRequest = signed.prepare()
             _, canned = self._events.emit_until_response(f"before-send.{event}", request=prepared)
             if canned is not None:
                 return _Answer(url, canned.status_code, canned.headers, canned.content)
+            body = cast("bytes", prepared.body)  # the request's own body: bytes
+            sent = prepared.headers.items()
         endpoint = self._endpoints.get(url)
         if endpoint is None:
             endpoint = self._endpoints.setdefault(url, Endpoint(url))
-        body = cast("bytes", prepared.body)  # the request's own body: bytes
-        status, headers, content = self._http.post(endpoint, prepared.headers.items(), body)
+        status, headers, content = self._http.post(endpoint, sent, body)
         return _Answer(url, status, headers, content)
