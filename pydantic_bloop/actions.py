@@ -30,6 +30,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .errors import InvalidUpdate, InvalidValue
+from .limits import check_action_value
+from .limits import shown as brief
 from .types import AttributeValue
 from .updates import (
     EMPTY_LIST,
@@ -69,17 +71,19 @@ class UpdateAction:
 
 
 def _shown(column: Column[Any], method: str, values: Sequence[object]) -> str:
-    return f"{column.label}.{method}({', '.join(map(repr, values))})"
+    return f"{column.label}.{method}({', '.join(map(brief, values))})"
 
 
 def _dump(column: Column[Any], value: object, shown: str) -> AttributeValue | None:
-    """``value`` as stored at the column's path (inside a list or map None is NULL)."""
+    """``value`` as stored at the column's path (inside a list or map None is NULL), within
+    what DynamoDB can store there."""
     try:
-        if len(column.path) > 1:
-            return column.codec.dump_item(value)
-        return column.codec.dump(value)
+        dumped = column.codec.dump_item(value) if len(column.path) > 1 else column.codec.dump(value)
     except (TypeError, ValueError) as exc:
         raise InvalidValue(f"{shown}: {exc}") from None
+    if dumped is not None:
+        check_action_value(shown, dumped, len(column.path))
+    return dumped
 
 
 def _kind(column: Column[Any], shown: str, allowed: frozenset[str], what: str) -> str:

@@ -32,6 +32,7 @@ from .conditions import (
 )
 from .errors import InvalidCondition
 from .functions import DYNAMO_TYPES, SIZED, AttributeType, DynamoType, Size
+from .limits import path_key_problem, shown, value_problem
 from .types import AttributeValue, Codec
 
 if TYPE_CHECKING:
@@ -70,14 +71,17 @@ class Column(Generic[T]):
 
     def _dump(self, value: object, what: str) -> AttributeValue | None:
         try:
-            return self.codec.dump(value)
+            dumped = self.codec.dump(value)
         except (TypeError, ValueError) as exc:
             raise InvalidCondition(f"{self.label} {what}: {exc}") from None
+        if dumped is not None and (problem := value_problem(dumped)) is not None:
+            raise InvalidCondition(f"{self.label} {what}: {problem}")
+        return dumped
 
     def _operand(self, value: object, op: str) -> AttributeValue | Column[Any]:
         if _is_column(value):
             return self._other(value, op, self.codec.dynamo_type)
-        dumped = self._dump(value, f"{op} {value!r}")
+        dumped = self._dump(value, f"{op} {shown(value)}")
         if dumped is None:
             raise InvalidCondition(
                 f"{self.label} {op} {value!r}: the value is stored as an absent attribute; "
@@ -112,7 +116,7 @@ class Column(Generic[T]):
     def _equality(self, other: object, op: str, *, equal: bool) -> KeyCondition:
         if _is_column(other):
             return Comparison(self, op, self._other(other, op, self.codec.dynamo_type))
-        dumped = self._dump(other, f"{'==' if equal else '!='} {other!r}")
+        dumped = self._dump(other, f"{'==' if equal else '!='} {shown(other)}")
         if dumped is None:  # None and empty sets are stored as absent attributes
             return Exists(self, exists=not equal)
         return Comparison(self, op, dumped)
@@ -418,6 +422,8 @@ class Column(Generic[T]):
             raise InvalidCondition(f"{self.label}[{key!r}]: no such path in this field's type")
         if isinstance(key, int) and key < 0:
             raise InvalidCondition(f"{self.label}[{key}]: list indexes must be >= 0")
+        if isinstance(key, str) and (problem := path_key_problem(key)) is not None:
+            raise InvalidCondition(f"{self.label}[{shown(key)}]: {problem}")
         return Column(self.model, self.field, (*self.path, key), child, f"{self.label}[{key!r}]")
 
     if not TYPE_CHECKING:  # mypy's plugin declares it for mypy (see pydantic_bloop.mypy)

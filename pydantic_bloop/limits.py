@@ -6,7 +6,8 @@ levels, key values that are empty or too long (2,048 bytes for a partition key, 
 key, the same for index keys), empty or oversized map keys, strings that are not valid Unicode
 (a lone surrogate cannot be encoded), and values the model's own constraints refuse (assigned
 without validation: stored, they would fail every later read). Each is an ``InvalidValue``
-naming the model, the field and the value; nothing is sent.
+naming the model, the field and the value; nothing is sent. Update actions, condition values
+and document paths pass the same checks of their values when they are built.
 
 Internal: import public names from ``pydantic_bloop``.
 """
@@ -134,6 +135,44 @@ def attrs_size(attrs: Mapping[str, AttributeValue]) -> int:
         return sum(_bytes(name) + _size(value, 1) for name, value in attrs.items())
     except _Bad as bad:
         raise InvalidValue(str(bad)) from None
+
+
+def check_action_value(label: str, value: AttributeValue, depth: int) -> None:
+    """A value an update action writes ``depth`` levels into the item (1: a whole attribute) is
+    valid Unicode with valid map keys, nests within DynamoDB's limit, and could fit in an item.
+    Unchecked, moto stores an empty map key so that every later read of the item fails."""
+    try:
+        size = _size(value, depth)
+    except _Bad as bad:
+        raise InvalidValue(f"{label}: {bad}") from None
+    if size > MAX_ITEM_BYTES:
+        raise InvalidValue(
+            f"{label}: a value of {size:,} bytes cannot fit in an item (DynamoDB's limit is "
+            f"{MAX_ITEM_BYTES:,} bytes)"
+        )
+
+
+def value_problem(value: AttributeValue) -> str | None:
+    """Why DynamoDB cannot take ``value`` at all (a lone surrogate, an empty or oversized map
+    key, nesting over 32 levels), or None: what a condition's value must pass."""
+    try:
+        _size(value, 1)
+    except _Bad as bad:
+        return str(bad)
+    return None
+
+
+def path_key_problem(key: str) -> str | None:
+    """Why DynamoDB cannot have ``key`` as a map key in a document path, or None."""
+    try:
+        size = _bytes(key)
+    except _Bad as bad:
+        return str(bad)
+    if size == 0:
+        return "a map key cannot be empty"
+    if size > MAX_NAME_BYTES:
+        return f"a map key of {size:,} bytes is over DynamoDB's limit of 64 KB"
+    return None
 
 
 def check_key_value(label: Callable[[], str], value: AttributeValue, role: str | None) -> None:

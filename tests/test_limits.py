@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any, ClassVar
 
 import pytest
@@ -13,9 +14,12 @@ from pydantic_bloop import (
     DynamoName,
     GlobalIndex,
     HashKey,
+    InvalidCondition,
     InvalidModel,
     InvalidValue,
     RangeKey,
+    UpdateAction,
+    col,
 )
 from tests.conftest import RequestLog
 from tests.engines import MakeEngine
@@ -137,3 +141,68 @@ def test_attribute_names_dynamodb_refuses_are_refused_at_class_definition() -> N
         note: Annotated[str, DynamoName("n" * 300)] = ""
 
     assert Fine(id="x").note == ""
+
+
+class Bin(Base):
+    id: Annotated[str, HashKey()]
+    name: str = ""
+    counts: dict[str, int] = {}
+    words: list[str] = []
+    names: set[str] = set()
+    doc: Any = None
+
+
+ACTIONS: list[tuple[Callable[[], UpdateAction], type[Exception], str]] = [
+    (lambda: col(Bin.counts)[""].add(1), InvalidCondition, r"Bin.counts\[''\]: a map key"),
+    (lambda: col(Bin.counts)["k" * 70_000].set(1), InvalidCondition, "limit of 64 KB"),
+    (lambda: col(Bin.name).set("a\ud800"), InvalidValue, r"Bin.name.set\(.*lone surrogate"),
+    (lambda: col(Bin.words).append("a\ud800"), InvalidValue, "lone surrogate"),
+    (lambda: col(Bin.names).add("a\ud800"), InvalidValue, "lone surrogate"),
+    (lambda: col(Bin.doc).set({"": 1}), InvalidValue, "map key cannot be empty"),
+    (lambda: col(Bin.doc).set(_nested(40)), InvalidValue, "deeper than DynamoDB's 32"),
+    (lambda: col(Bin.doc)["a"].set(_nested(31)), InvalidValue, "deeper than DynamoDB's 32"),
+    (lambda: col(Bin.words).append("x" * 500_000), InvalidValue, "cannot fit in an item"),
+]
+
+
+@pytest.mark.parametrize(("action", "error", "why"), ACTIONS)
+def test_update_actions_dynamodb_would_refuse_or_corrupt_are_refused_when_built(
+    make_engine: MakeEngine,
+    request_log: RequestLog,
+    action: Callable[[], UpdateAction],
+    error: type[Exception],
+    why: str,
+) -> None:
+    # moto stored an empty map key from a path, after which every read of the item failed
+    engine = make_engine()
+    engine.bind(Bin)
+    engine.save(stored := Bin(id="b", counts={"k": 1}, words=["w"]))
+    request_log.clear()
+    with pytest.raises(error, match=why):
+        engine.update(engine.get(Bin, id="b"), action())
+    assert request_log.operations == ["GetItem"]  # the update was never sent
+    assert engine.get(Bin, id="b") == stored
+
+
+def test_a_path_30_levels_into_a_document_still_takes_a_value(make_engine: MakeEngine) -> None:
+    engine = make_engine()
+    engine.bind(Bin)
+    engine.save(Bin(id="b", doc={"a": None}))
+    deep = engine.update(engine.get(Bin, id="b"), col(Bin.doc)["a"].set(_nested(30)))
+    assert deep.doc == {"a": _nested(30)}  # 32 levels: the item's map, then 31 lists
+    assert engine.get(Bin, id="b").doc == {"a": _nested(30)}
+
+
+def test_condition_values_dynamodb_cannot_take_are_refused_when_built(
+    make_engine: MakeEngine, request_log: RequestLog
+) -> None:
+    engine = make_engine()
+    engine.bind(Bin)
+    request_log.clear()
+    with pytest.raises(InvalidCondition, match=r"Bin.name == .*lone surrogate"):
+        _ = col(Bin.name) == "a\ud800"
+    with pytest.raises(InvalidCondition, match="lone surrogate"):
+        engine.query(Bin).key(col(Bin.id) == "\udc00").all()
+    with pytest.raises(InvalidCondition, match="map key cannot be empty"):
+        _ = col(Bin.doc) == {"": 1}
+    assert request_log.operations == []
