@@ -165,13 +165,9 @@ def value_problem(value: AttributeValue) -> str | None:
 def path_key_problem(key: str) -> str | None:
     """Why DynamoDB cannot have ``key`` as a map key in a document path, or None."""
     try:
-        size = _bytes(key)
+        _map_key_bytes(key)
     except _Bad as bad:
         return str(bad)
-    if size == 0:
-        return "a map key cannot be empty"
-    if size > MAX_NAME_BYTES:
-        return f"a map key of {size:,} bytes is over DynamoDB's limit of 64 KB"
     return None
 
 
@@ -239,6 +235,16 @@ def _bytes(text: str) -> int:
         ) from None
 
 
+def _map_key_bytes(key: str) -> int:
+    """The size of a map key, in a stored value or a document path: 1 byte to 64 KB."""
+    n = _bytes(key)
+    if n == 0:
+        raise _Bad("a map key cannot be empty")
+    if n > MAX_NAME_BYTES:
+        raise _Bad(f"a map key of {n:,} bytes is over DynamoDB's limit of 64 KB")
+    return n
+
+
 def _size(value: AttributeValue, depth: int) -> int:
     """DynamoDB's size of an attribute value (numbers approximately: 1 byte per 2 digits),
     checking strings, map keys and nesting on the way."""
@@ -266,12 +272,7 @@ def _size(value: AttributeValue, depth: int) -> int:
                     total += 1 + _size(v, depth + 1)
             return total
         for k, v in inner.items():
-            n = _bytes(k)
-            if n == 0:
-                raise _Bad("a map key cannot be empty")
-            if n > MAX_NAME_BYTES:
-                raise _Bad(f"a map key of {n:,} bytes is over DynamoDB's limit of 64 KB")
-            total += 1 + n + _size(v, depth + 1)
+            total += 1 + _map_key_bytes(k) + _size(v, depth + 1)
         return total
     return 1  # BOOL, NULL
 
