@@ -226,6 +226,18 @@ class AsyncEngine(EngineCore):
         """The object with this key (keywords and/or a mapping), or ``MissingObjects``."""
         return await self.run(self._get_plan(model, consistent, key, fields))
 
+    async def get_or_none(
+        self,
+        model: type[M],
+        key: abc.Mapping[str, object] | None = None,
+        /,
+        *,
+        consistent: bool = False,
+        **fields: object,
+    ) -> M | None:
+        """``get``, but None when no item has the key; see ``Engine.get_or_none``."""
+        return await self.run(self._get_or_none_plan(model, consistent, key, fields))
+
     async def load(self, *objs: Base, consistent: bool = False, transaction: bool = False) -> None:
         """Refresh ``objs`` in place (batched); ``MissingObjects`` lists any not found.
         ``transaction=True``: one ``TransactGetItems``, see ``Engine.load``."""

@@ -225,6 +225,18 @@ class EngineCore:
         table = self.table_name(model)
         return (yield from operations.get(info, table, wire_key, consistent))
 
+    def _get_or_none_plan(
+        self,
+        model: type[M],
+        consistent: bool,
+        key: abc.Mapping[str, object] | None,
+        fields: dict[str, object],
+    ) -> Plan[M | None]:
+        info = model_info(model)
+        wire_key = operations.get_key(info, key, fields, consistent)
+        table = self.table_name(model)
+        return (yield from operations.get_or_none(info, table, wire_key, consistent))
+
     def _load_plan(self, objs: Sequence[Base], consistent: bool, transaction: bool) -> Plan[None]:
         if transaction:
             return transactions.load(objs, self.table_name, self.config.backoff)
@@ -368,6 +380,19 @@ class Engine(EngineCore):
         ``MissingObjects``. The key may also be a mapping, ``engine.get(Post, {"forum": "f",
         "id": pid})``: a key field named ``consistent`` is given that way."""
         return self.run(self._get_plan(model, consistent, key, fields))
+
+    def get_or_none(
+        self,
+        model: type[M],
+        key: abc.Mapping[str, object] | None = None,
+        /,
+        *,
+        consistent: bool = False,
+        **fields: object,
+    ) -> M | None:
+        """``get``, but None when no item has the key (a key that cannot be one is still an
+        error): for code where absence is an expected answer, not a failure."""
+        return self.run(self._get_or_none_plan(model, consistent, key, fields))
 
     def load(self, *objs: Base, consistent: bool = False, transaction: bool = False) -> None:
         """Refresh ``objs`` in place from DynamoDB (batched); ``MissingObjects`` lists any not

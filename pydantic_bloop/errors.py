@@ -78,7 +78,9 @@ class InvalidCondition(BloopError, ValueError):
 class InvalidUpdate(BloopError, ValueError):
     """Update actions that cannot be sent as asked: an action the attribute's type does not
     support, one on a key or the version, two on one path, or one on an attribute the object's
-    pending changes also write (raised before any request is sent)."""
+    pending changes also write (raised before any request is sent); or a path below an
+    attribute, map key or list element that the stored item lacks (DynamoDB refused it, nothing
+    was written)."""
 
 
 class InvalidQuery(BloopError, ValueError):

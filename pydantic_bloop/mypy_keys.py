@@ -51,6 +51,8 @@ PYDANTIC_MODEL = "pydantic.main.BaseModel"
 KEYWORDS = {
     "pydantic_bloop.engine.Engine.get": "fields",
     "pydantic_bloop.async_engine.AsyncEngine.get": "fields",
+    "pydantic_bloop.engine.Engine.get_or_none": "fields",
+    "pydantic_bloop.async_engine.AsyncEngine.get_or_none": "fields",
     "pydantic_bloop.items.key_only": "key",
 }
 

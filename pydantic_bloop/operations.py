@@ -76,6 +76,16 @@ def get(
     info: ModelInfo[M], table: str, key: dict[str, AttributeValue], consistent: bool
 ) -> Plan[M]:
     """GetItem: the object, or ``MissingObjects``."""
+    obj = yield from get_or_none(info, table, key, consistent)
+    if obj is None:
+        raise MissingObjects(f"no {info.label} with key {_show_key(info, key)}", [key])
+    return obj
+
+
+def get_or_none(
+    info: ModelInfo[M], table: str, key: dict[str, AttributeValue], consistent: bool
+) -> Plan[M | None]:
+    """GetItem: the object, or None when no item of the model has the key."""
     params: dict[str, Any] = {"TableName": table, "Key": key}
     if consistent:
         params["ConsistentRead"] = True
@@ -83,7 +93,7 @@ def get(
     item: dict[str, AttributeValue] | None = response.get("Item")
     found = None if item is None else readers((info,)).info_for(item)  # a subclass, or none
     if item is None or found is None:  # (another entity's item is not this model's)
-        raise MissingObjects(f"no {info.label} with key {_show_key(info, key)}", [key])
+        return None
     obj = found.instance_from(item, None)
     remember(obj, seen(found, item, None, obj))
     report_object("loaded", obj, table)

@@ -215,6 +215,7 @@ def test_get_and_load_never_read_another_entitys_item(engine: Engine) -> None:
     # an Order keyed where a Customer is stored: absent, not a validation error
     with pytest.raises(MissingObjects):
         engine.get(Order, pk="CUSTOMER#1", sk="#PROFILE")
+    assert engine.get_or_none(Order, pk="CUSTOMER#1", sk="#PROFILE") is None
     stray = Order(pk="CUSTOMER#1", sk="#PROFILE", status="x", placed=T0, total=0)
     with pytest.raises(MissingObjects):
         engine.load(stray)

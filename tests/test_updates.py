@@ -25,6 +25,7 @@ from pydantic_bloop import (
     RangeKey,
     UpdateAction,
     col,
+    key_only,
 )
 from pydantic_bloop.tracking import snapshot_of
 from tests.conftest import RequestLog
@@ -373,3 +374,38 @@ def test_removing_a_field_without_default_is_refused(
     with pytest.raises(InvalidUpdate, match=re.escape("Other.n is the range key")):
         engine.update(other, col(Other.n).set(2))
     assert request_log == []
+
+
+class Doc(Base):
+    model_config = BloopConfig(table_name="update_docs")
+    id: Annotated[str, HashKey()]
+    limits: Annotated[dict[str, int] | None, DynamoName("lim")] = None
+    lists: dict[str, list[str]] = {}
+
+
+def test_a_path_below_what_the_item_lacks_is_an_invalid_update(
+    make_engine: MakeEngine, client: DynamoDBClient
+) -> None:
+    """DynamoDB creates no missing parent of a nested path; its ValidationException becomes an
+    InvalidUpdate naming the object and the nested paths, the ClientError as its cause."""
+    engine = make_engine()
+    engine.bind(Doc)
+    doc = Doc(id="d")
+    engine.save(doc)
+    key: dict[str, Any] = {"id": {"S": "d"}}
+    before = client.get_item(TableName=engine.table_name(Doc), Key=key).get("Item")
+    with pytest.raises(InvalidUpdate) as failed:
+        engine.update(doc, col(Doc.limits)["daily"].set(5), col(Doc.lists).set({"a": []}))
+    message = str(failed.value)
+    assert message.startswith("Doc(id='d'): DynamoDB refused the update, nothing was written")
+    assert "Doc.limits['daily']" in message and "Doc.lists" not in message
+    assert getattr(failed.value.__cause__, "response", {})["Error"]["Code"] == "ValidationException"
+    after = client.get_item(TableName=engine.table_name(Doc), Key=key).get("Item")
+    assert after == before is not None and doc.limits is None and doc.lists == {}
+    # a list element below a map key the item lacks, by key: the same
+    with pytest.raises(InvalidUpdate, match=re.escape("Doc.lists['x'][0]")):
+        engine.update(key_only(Doc, id="d"), col(Doc.lists)["x"][0].set("y"))
+    # once the parent is stored, the nested path is an ordinary update
+    engine.update(doc, col(Doc.limits).set({}))
+    engine.update(doc, col(Doc.limits)["daily"].add(5))
+    assert doc.limits == {"daily": 5}

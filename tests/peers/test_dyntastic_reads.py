@@ -3,8 +3,8 @@ tests/test_get.py, tests/test_batch_get.py), ported: queries and scans on a tabl
 indexes with page sizes, key and filter conditions, order, pages and tokens, keys-only indexes
 whose objects are partial until loaded, and gets of one or several keys.
 
-dyntastic's ``begins_with`` / ``between`` of strings on a datetime key, ``safe_get`` and
-``load_full_item=`` are listed in tests/peers/README.md.
+dyntastic's ``safe_get`` is ``engine.get_or_none``. Its ``begins_with`` / ``between`` of strings on
+a datetime key and ``load_full_item=`` are listed in tests/peers/README.md.
 """
 
 from __future__ import annotations
@@ -360,6 +360,19 @@ def test_a_missing_item(engine: Engine) -> None:
         engine.get(RangeRow, id="nonexistent", timestamp=FEB12)
     with pytest.raises(MissingObjects):
         engine.get(IntRow, id=100)
+
+
+def test_safe_get_is_get_or_none(engine: Engine) -> None:
+    """test_get.py: test_safe_get, test_safe_get_nonexistent (and the range-key variants): the
+    object, or None for a key with no item; a malformed key is still an error"""
+    found: Row | None = engine.get_or_none(Row, id="id1")
+    assert found == ROWS[0]
+    assert engine.get_or_none(RangeRow, id="id1", timestamp=FEB13) == RANGE_ROWS[1]
+    assert engine.get_or_none(Row, id="nonexistent") is None
+    assert engine.get_or_none(RangeRow, id="nonexistent", timestamp=FEB12) is None
+    assert engine.get_or_none(IntRow, id=100) is None
+    with pytest.raises(InvalidValue, match="timestamp"):
+        engine.get_or_none(RangeRow, id="id1")
 
 
 def test_load_several_keys_at_once(engine: Engine) -> None:

@@ -18,5 +18,7 @@ async def keys(engine: Engine, aengine: AsyncEngine, uid: UUID) -> None:
     engine.get(Post, {"forum": "f"}, id=3)  # E: mypy[arg-type]
     engine.get(Post, forum="f", id=uid, consistent="yes")  # E: mypy[arg-type]
     await aengine.get(Post, forum=b"f", id=uid)  # E: mypy[arg-type]
+    engine.get_or_none(Post, forum="f", idd=uid)  # E: mypy[call-arg]
+    await aengine.get_or_none(Post, forum=1, id=uid)  # E: mypy[arg-type]
     key_only(Post, forum="f", id=7)  # E: mypy[arg-type]
     key_only(Account, idd="a")  # E: mypy[call-arg]

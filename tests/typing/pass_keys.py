@@ -17,6 +17,8 @@ async def keys(engine: Engine, aengine: AsyncEngine, uid: UUID) -> None:
     assert_type(engine.get(Post, forum="f", id=uid), Post)
     assert_type(engine.get(Post, {"forum": "f", "id": uid}, consistent=True), Post)
     assert_type(await aengine.get(Post, forum="f", id=uid), Post)
+    assert_type(engine.get_or_none(Post, forum="f", id=uid), Post | None)
+    assert_type(await aengine.get_or_none(Post, {"forum": "f", "id": uid}), Post | None)
     assert_type(engine.get(Price, amount=5), Price)
     assert_type(engine.get(Price, amount=Decimal("1.5")), Price)
     assert_type(key_only(Post, forum="f", id=uid), Post)
