@@ -54,12 +54,14 @@ def check_write(info: ModelInfo, obj: Base, item: Mapping[str, AttributeValue]) 
             ((kind, inner),) = value.items()
             if kind == "S" and inner.isascii():  # the common values, without a call
                 size += name_size + len(inner)
+                if limit and not 0 < len(inner) <= limit:
+                    _check_key_value(value, limit)
             elif kind == "N":
                 size += name_size + len(inner) // 2 + 2
             else:
                 size += name_size + _size(value, 1)
-            if limit:
-                _check_key_value(value, limit)
+                if limit:
+                    _check_key_value(value, limit)
             if spec is not None:
                 _check_readable(info, spec, obj)
     except _Bad as bad:
@@ -98,9 +100,16 @@ def _checks(info: ModelInfo) -> dict[str, _Check]:
     return checks
 
 
-# by model: (name, stored name, dump, byte limit) of each key field
-_KeyDumper = tuple[str, str, Callable[[Any], AttributeValue | None], int]
-_KEY_DUMPERS: dict[type[Any], tuple[ModelInfo, tuple[_KeyDumper, ...]]] = {}
+# by model: (name, stored name, dump) of each key field, and (stored name, byte limit) of each
+_KeyDumper = tuple[str, str, Callable[[Any], AttributeValue | None]]
+_KeyLimits = tuple[tuple[str, int], ...]
+_KEY_DUMPERS: dict[type[Any], tuple[ModelInfo, tuple[_KeyDumper, ...], _KeyLimits]] = {}
+
+
+def table_key_limits(info: ModelInfo) -> _KeyLimits:
+    """(stored name, byte limit) of each table key field of ``info``'s model."""
+    limits = {"hash": MAX_HASH_KEY_BYTES, "range": MAX_RANGE_KEY_BYTES}
+    return tuple((s.dynamo_name, limits[s.role or "hash"]) for s in info.keys)
 
 
 def plain_key(info: ModelInfo, values: Mapping[str, Any]) -> dict[str, AttributeValue] | None:
@@ -109,24 +118,31 @@ def plain_key(info: ModelInfo, values: Mapping[str, Any]) -> dict[str, Attribute
     (which names the field at fault)."""
     cached = _KEY_DUMPERS.get(info.model)
     if cached is None or cached[0] is not info:
-        limits = {"hash": MAX_HASH_KEY_BYTES, "range": MAX_RANGE_KEY_BYTES}
-        dumpers = tuple(
-            (s.name, s.dynamo_name, s.codec.dump, limits[s.role or "hash"]) for s in info.keys
-        )
-        cached = _KEY_DUMPERS[info.model] = (info, dumpers)
+        dumpers = tuple((s.name, s.dynamo_name, s.codec.dump) for s in info.keys)
+        cached = _KEY_DUMPERS[info.model] = (info, dumpers, table_key_limits(info))
     key: dict[str, AttributeValue] = {}
     try:
-        for name, dynamo_name, dump, limit in cached[1]:
+        for name, dynamo_name, dump in cached[1]:
             dumped = dump(values[name])
             if dumped is None:
                 return None
             key[dynamo_name] = dumped
-            ((kind, inner),) = dumped.items()
-            if kind != "N" and not (kind == "S" and 0 < len(inner) <= limit and inner.isascii()):
-                return None
     except Exception:  # the caller's checked loop raises it again, naming the field
         return None
-    return key
+    return key if plain_key_in(key, cached[2]) else None
+
+
+def plain_key_in(item: Mapping[str, AttributeValue], limits: _KeyLimits) -> bool:
+    """Whether the key attributes (``limits``: `table_key_limits`) of a dumped ``item`` are all
+    there, each a number or a short ASCII string, which need no further check."""
+    try:
+        for dynamo_name, limit in limits:
+            ((kind, inner),) = item[dynamo_name].items()
+            if kind != "N" and not (kind == "S" and 0 < len(inner) <= limit and inner.isascii()):
+                return False
+    except (KeyError, ValueError, AttributeError):
+        return False
+    return True
 
 
 def attrs_size(attrs: Mapping[str, AttributeValue]) -> int:

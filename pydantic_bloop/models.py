@@ -60,7 +60,7 @@ from .field_checks import by_stored_name, field_spec, primary_key
 from .field_spec import FieldSpec
 from .indexes import Index, IndexDeclaration, IndexSpec
 from .indexing import check_index_annotations, index_declarations, index_spec
-from .limits import check_key_value, plain_key, shown
+from .limits import check_key_value, plain_key, plain_key_in, shown, table_key_limits
 from .mapper_state import (
     SNAPSHOT_SLOT,
     attach_info,
@@ -163,6 +163,16 @@ class ModelInfo(Generic[M_co]):
             (s.name, s.dynamo_name, s.codec.dump) for s in self.fields.values() if s.role is None
         )
 
+    @cached_property
+    def _item_dumpers(self) -> tuple[tuple[str, str, Callable[[Any], AttributeValue | None]], ...]:
+        """(name, stored name, dump) of every field, the keys first (their order in the item)."""
+        keys = tuple((s.name, s.dynamo_name, s.codec.dump) for s in self.keys)
+        return keys + self._dumpers
+
+    @cached_property
+    def _key_limits(self) -> tuple[tuple[str, int], ...]:
+        return table_key_limits(self)
+
     @property
     def label(self) -> str:
         return self.model.__name__
@@ -243,13 +253,22 @@ class ModelInfo(Generic[M_co]):
         """The whole stored item of a fully loaded object (absent attributes left out);
         ``key``: its key, when already dumped with `key_of`."""
         values = obj.__dict__
-        item = self.key_of(obj) if key is None else dict(key)
+        # One walk dumps the key with the rest; the key's values are then checked in the item
+        # (key_of's own walk cost about 1 us of the 4 of a whole item).
+        walked: dict[str, AttributeValue] = {} if key is None else dict(key)
+        item: dict[str, AttributeValue] | None = walked
         try:
-            for name, dynamo_name, dump in self._dumpers:
+            for name, dynamo_name, dump in self._item_dumpers if key is None else self._dumpers:
                 dumped = dump(values[name])
                 if dumped is not None:
-                    item[dynamo_name] = dumped
+                    walked[dynamo_name] = dumped
         except (KeyError, TypeError, ValueError, RecursionError):
+            item = None
+        if key is None and (item is None or not plain_key_in(item, self._key_limits)):
+            key = self.key_of(obj)  # the checked loop, which names the key field at fault
+            if item is not None:
+                item.update(key)
+        if item is None:
             item = self._dump_item_checked(obj)  # the slow loop names the field at fault
         if self.entity is not None:
             item[self.entity.attribute] = self.entity.value

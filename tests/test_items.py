@@ -4,6 +4,7 @@ error for an index declared without ``ClassVar``."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar
@@ -30,6 +31,7 @@ from pydantic_bloop import (
     key_only,
     to_item,
 )
+from pydantic_bloop.models import model_info
 from tests.engines import MakeEngine
 
 WHEN = datetime(2024, 5, 6, 7, 8, 9, tzinfo=UTC)
@@ -134,6 +136,59 @@ def test_from_item_names_model_and_field_of_a_bad_item() -> None:
 def test_to_item_of_a_key_only_object_refuses_to_guess() -> None:
     with pytest.raises(InvalidValue, match=r"Note\.user was never loaded"):
         to_item(key_only(Note, forum="dynamo", id=uuid4()))
+
+
+class Blob(Base):
+    model_config = BloopConfig(table_name="blobs")
+    title: str
+    data: Annotated[bytes, HashKey()]  # a key declared after another field
+    n: Annotated[int, RangeKey()]
+
+
+def _general_item(obj: Base) -> dict[str, Any]:
+    """The item as the checked, field-by-field path dumps it: the key first (`key_of`), then
+    every other field through its codec."""
+    info = model_info(type(obj))
+    item: dict[str, Any] = info.key_of(obj)
+    for spec in info.fields.values():
+        if spec.role is None:
+            dumped = info.dump_field(spec, vars(obj)[spec.name])
+            if dumped is not None:
+                item[spec.dynamo_name] = dumped
+    return item
+
+
+@pytest.mark.parametrize(
+    "forum", ["dynamo", "é" * 10, "x" * 2048, "日本語のフォーラム", "ascii-🙂"]
+)
+def test_to_item_dumps_the_key_in_the_same_walk_bit_exact(forum: str) -> None:
+    """One walk dumps key and fields; keys that are not short ASCII text are checked field by
+    field: the item, and its order (key first), are the general path's."""
+    note = new_note(forum=forum)
+    assert list(to_item(note).items()) == list(_general_item(note).items())
+    blob = Blob(title="t", data=b"\x00\xff", n=-12)
+    assert list(to_item(blob).items()) == list(_general_item(blob).items())
+    assert list(to_item(blob)) == ["data", "n", "title"]
+
+
+def _without(obj: Base, name: str) -> Base:
+    del vars(obj)[name]  # as an object built with model_construct, the field never given
+    return obj
+
+
+@pytest.mark.parametrize(
+    ("obj", "message"),
+    [
+        (lambda: new_note(forum=""), "Note.forum = '': a key attribute cannot be empty"),
+        (lambda: new_note(forum="x" * 2049), "over DynamoDB's limit of 2,048 bytes"),
+        (lambda: Blob(title="t", data=b"", n=1), "Blob.data = b'': a key attribute cannot"),
+        (lambda: _without(new_note(), "forum"), "Note.forum: the key field has no value"),
+        (lambda: new_note(forum="\ud800"), "lone surrogate"),
+    ],
+)
+def test_to_item_names_the_key_field_at_fault(obj: Callable[[], Base], message: str) -> None:
+    with pytest.raises(InvalidValue, match=re.escape(message)):
+        to_item(obj())
 
 
 def test_decimal_column_compared_with_int_and_float_literals(engine: Engine) -> None:

@@ -28,6 +28,7 @@ from pydantic_bloop.types import (
     codec_for,
     register_type,
 )
+from pydantic_bloop.types.scalars import ScalarCodec
 
 if TYPE_CHECKING:
     from tests.conftest import Backend
@@ -371,6 +372,51 @@ def test_datetime_string_order_is_time_order(pair: list[datetime]) -> None:
     assert wa is not None and wb is not None
     assert (wa["S"] < wb["S"]) == (a < b)
     assert (wa["S"] == wb["S"]) == (a == b)
+
+
+_PYDANTIC_UTC = pydantic.TypeAdapter(datetime).validate_python("2024-01-01T00:00:00Z").tzinfo
+_PYDANTIC_IST = pydantic.TypeAdapter(datetime).validate_python("2024-01-01T00:00:00+05:30").tzinfo
+
+
+@settings(max_examples=500)
+@given(
+    st.datetimes(
+        min_value=datetime(1, 1, 1),  # noqa: DTZ001 - hypothesis takes naive bounds
+        max_value=datetime(9999, 12, 31, 23, 59, 59, 999_999),  # noqa: DTZ001
+    ),
+    st.sampled_from([UTC, timezone(timedelta(0), "Z"), _PYDANTIC_UTC]),
+    st.booleans(),
+)
+def test_datetime_utc_fast_path_is_the_general_text(
+    naive: datetime, tz: Any, whole_second: bool
+) -> None:
+    """The dump of a UTC datetime (timezone.utc, another zero-offset tzinfo, pydantic's own
+    TzInfo) formats it without conversion: bit-exact the text of the general path (astimezone,
+    isoformat), years 1 to 9999, with and without microseconds."""
+    when = naive.replace(tzinfo=tz, microsecond=0 if whole_second else naive.microsecond)
+    codec = codec_for(datetime)
+    assert isinstance(codec, ScalarCodec)
+    assert codec.dump(when) == {"S": codec.plain(when)}
+
+
+@settings(max_examples=200)
+@given(
+    st.datetimes(min_value=NAIVE_MIN, max_value=NAIVE_MAX),
+    st.sampled_from(
+        [timezone(timedelta(hours=-5, minutes=-30)), timezone(timedelta(seconds=1)), _PYDANTIC_IST]
+    ),
+)
+def test_datetime_other_offsets_take_the_general_path(naive: datetime, tz: Any) -> None:
+    when = naive.replace(tzinfo=tz)
+    wire = codec_for(datetime).dump(when)
+    assert wire is not None
+    assert wire["S"].endswith("Z") and len(wire["S"]) == 27
+    assert datetime.fromisoformat(wire["S"]) == when
+
+
+def test_datetime_naive_is_refused_by_the_fast_path_too() -> None:
+    with pytest.raises(ValueError, match="naive datetime"):
+        codec_for(datetime).dump(NAIVE)
 
 
 def test_load_absent() -> None:

@@ -236,6 +236,8 @@ class UUIDCodec(_PlainStrCodec):
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _SECOND = timedelta(seconds=1)
+_ZERO = timedelta(0)
+_DIGITS = tuple(f"{i:02d}" for i in range(100))  # "00" ... "99"
 
 
 def _utc_offset(value: object) -> timedelta:
@@ -258,19 +260,17 @@ class DatetimeCodec(_PlainStrCodec):
 
     def dump(self, value: Any) -> AttributeValue | None:
         if type(value) is datetime:
-            offset = value.utcoffset()
-            if offset is not None and not offset:  # already UTC (any tzinfo class): format only
-                v = value
-                text = "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ" % (  # noqa: UP031 - the fastest
-                    v.year,
-                    v.month,
-                    v.day,
-                    v.hour,
-                    v.minute,
-                    v.second,
-                    v.microsecond,
-                )
-                return {"S": text}
+            tz = value.tzinfo
+            if tz is UTC or (tz is not None and value.utcoffset() == _ZERO):
+                # already UTC (any tzinfo class): format only, from two-digit pieces (about
+                # half the time of "%04d-%02d..." % (...) with seven fields)
+                v, d = value, _DIGITS
+                y, us = v.year, v.microsecond
+                return {
+                    "S": f"{d[y // 100]}{d[y % 100]}-{d[v.month]}-{d[v.day]}T{d[v.hour]}:"
+                    f"{d[v.minute]}:{d[v.second]}.{d[us // 10000]}{d[us // 100 % 100]}"
+                    f"{d[us % 100]}Z"
+                }
         return {"S": self.plain(value)}
 
     def plain(self, value: Any) -> Any:
