@@ -27,10 +27,9 @@ from .conditions import Condition, Or, PathEquals, and_all
 from .mapper_state import remember as remember
 from .mapper_state import snapshot_of as snapshot_of
 from .types import MISSING, AttributeValue
-from .updates import Remove, Set, Update
+from .updates import Update
 
 if TYPE_CHECKING:
-    from .field_spec import FieldSpec
     from .models import Base, ModelInfo
 
 
@@ -265,48 +264,42 @@ def diff(info: ModelInfo, obj: Base, key: Mapping[str, AttributeValue]) -> Diff:
             item[dynamo_name] = key[dynamo_name]
             names.add(dynamo_name)
             continue
-        if dynamo_name in seen_names:
+        seen_value: AttributeValue | None = None
+        was_seen = dynamo_name in seen_names
+        if was_seen:
             seen_value = item.get(dynamo_name)
             if at >= 0 and kept is not None and (seen_value is not None or not filled):
                 old = kept[at]
                 if value is old or (type(value) is type(old) and value == old):
                     continue  # the same immutable value as when seen: nothing to dump or send
-            current = _dumped(info, spec, dump, value)
-            if current == seen_value or (
-                current is not None and seen_value is not None and same(current, seen_value)
-            ):
-                continue
+        try:
+            current = dump(value)
+        except (TypeError, ValueError, RecursionError):
+            current = info.dump_field(spec, value)  # InvalidValue naming model, field and value
+        if not was_seen:
             if current is None:
+                # a new object: the item it saves is the object, whatever was stored there; a
+                # partial object whose unloaded field was set to None: the stored one goes too
                 removes.append(dynamo_name)
-                del item[dynamo_name]
             else:
                 sets[dynamo_name] = item[dynamo_name] = current
-            continue
-        current = _dumped(info, spec, dump, value)
-        if current is None:
-            # a new object: the item it saves is the object, whatever was stored there; a
-            # partial object whose unloaded field was set to None: the stored one goes too
-            removes.append(dynamo_name)
             names.add(dynamo_name)
             continue
-        sets[dynamo_name] = item[dynamo_name] = current
-        names.add(dynamo_name)
+        if current == seen_value or (
+            current is not None and seen_value is not None and same(current, seen_value)
+        ):
+            continue
+        if current is None:
+            removes.append(dynamo_name)
+            del item[dynamo_name]
+        else:
+            sets[dynamo_name] = item[dynamo_name] = current
     entity = info.entity
     if entity is not None and (before is None or before.item.get(entity.attribute) != entity.value):
         sets[entity.attribute] = item[entity.attribute] = entity.value  # tag every item written
-    actions = [Set((n,), v) for n, v in sets.items()] + [Remove((n,)) for n in removes]
     after = Snapshot(item, frozenset(names), table.keep(values))
-    return Diff(Update(actions), sets, tuple(removes), after)
-
-
-def _dumped(
-    info: ModelInfo, spec: FieldSpec, dump: Callable[[Any], AttributeValue | None], value: object
-) -> AttributeValue | None:
-    """``dump(value)``; a value it refuses is `InvalidValue` naming model, field and value."""
-    try:
-        return dump(value)
-    except (TypeError, ValueError, RecursionError):
-        return info.dump_field(spec, value)
+    removed = tuple(removes)
+    return Diff(Update.of_attributes(sets, removed), sets, removed, after)
 
 
 def atomic_condition(info: ModelInfo, obj: Base) -> Condition:

@@ -25,7 +25,7 @@ column actions build on.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -180,12 +180,40 @@ class Update:
     """An immutable update expression: its actions, in the order they were added.
 
     `Update()` is empty; `set`, `remove`, `add`, `delete` and `+` return new updates.
+    `Update.of_attributes` is a diff's update (top-level SETs, then REMOVEs), which renders
+    without making an action object per attribute: those are made only if asked for.
     """
 
-    __slots__ = ("actions",)
+    __slots__ = ("_actions", "_attributes")
 
     def __init__(self, actions: Iterable[Action] = ()) -> None:
-        self.actions: tuple[Action, ...] = tuple(actions)
+        self._actions: tuple[Action, ...] | None = tuple(actions)
+        # (stored name, value) to SET and stored names to REMOVE: see of_attributes
+        self._attributes: tuple[tuple[tuple[str, AttributeValue], ...], tuple[str, ...]] | None
+        self._attributes = None
+
+    @classmethod
+    def of_attributes(
+        cls, sets: Mapping[str, AttributeValue], removes: Sequence[str] = ()
+    ) -> Update:
+        """`SET name = value` of each top-level attribute of `sets`, then `REMOVE name` of each
+        of `removes`: the update of those `Set` and `Remove` actions, built without them."""
+        update = cls.__new__(cls)
+        update._actions = None
+        update._attributes = (tuple(sets.items()), tuple(removes))
+        return update
+
+    @property
+    def actions(self) -> tuple[Action, ...]:
+        actions = self._actions
+        if actions is None:
+            assert self._attributes is not None
+            sets, removes = self._attributes
+            actions = self._actions = (
+                *(Set((name,), value) for name, value in sets),
+                *(Remove((name,)) for name in removes),
+            )
+        return actions
 
     def set(self, path: Path, value: Operand) -> Update:
         return Update((*self.actions, Set(path, value)))
@@ -203,7 +231,9 @@ class Update:
         return Update((*self.actions, *other.actions))
 
     def __bool__(self) -> bool:
-        return bool(self.actions)
+        if self._attributes is not None:
+            return bool(self._attributes[0] or self._attributes[1])
+        return bool(self._actions)
 
     def __eq__(self, other: object) -> bool:  # (and so unhashable: values are dicts)
         return isinstance(other, Update) and other.actions == self.actions
@@ -220,18 +250,28 @@ class Update:
         checked), and some DynamoDB emulators (moto 5) require an expression although
         DynamoDB does not. This is the one place that workaround lives.
         """
-        sets: list[Set] = []
+        if self._attributes is not None and self:
+            # the same text as the Set / Remove actions below render to, without them
+            sets, removes = self._attributes
+            name, value = r.name, r.value
+            clauses: list[str] = []
+            if sets:
+                clauses.append("SET " + ", ".join([f"{name(n)}={value(v)}" for n, v in sets]))
+            if removes:
+                clauses.append("REMOVE " + ", ".join([name(n) for n in removes]))
+            return " ".join(clauses)
+        set_actions: list[Set] = []
         others: list[Remove | Add | Delete] = []
         for action in self.actions:
             if isinstance(action, Set):
-                sets.append(action)
+                set_actions.append(action)
             else:
                 others.append(action)
-        if not sets and not others:
+        if not set_actions and not others:
             return f"REMOVE {r.name(NOTHING_ATTRIBUTE)}"
-        clauses: list[str] = []
-        if sets:
-            clauses.append("SET " + ", ".join([_render_set(r, a) for a in sets]))
+        clauses = []
+        if set_actions:
+            clauses.append("SET " + ", ".join([_render_set(r, a) for a in set_actions]))
         for kind, keyword in ((Remove, "REMOVE"), (Add, "ADD"), (Delete, "DELETE")):
             parts = [_render_other(r, a) for a in others if type(a) is kind]
             if parts:

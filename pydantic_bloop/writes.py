@@ -104,11 +104,16 @@ class Write:
     returns: bool = False  # ask for the stored item (ReturnValues=ALL_NEW) and take it
     forget: tuple[str, ...] = ()  # fields whose stored value only the returned item tells
     guard: Condition | None = None  # the version check within `condition`, if any
-    # The table and key this write is about (equal for equal keys however spelt), computed once.
-    ident: KeyId = field(init=False, compare=False)
+    _ident: KeyId | None = field(default=None, init=False, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        self.ident = key_id(self.table, tuple(self.key), self.key)
+    @property
+    def ident(self) -> KeyId:
+        """The table and key this write is about (equal for equal keys however spelt): worked
+        out once, when first asked (batches and transactions ask; a single request does not)."""
+        ident = self._ident
+        if ident is None:
+            ident = self._ident = key_id(self.table, tuple(self.key), self.key)
+        return ident
 
     def _params(self) -> dict[str, Any]:
         """The request parameters this write renders to (without the operation)."""
@@ -300,11 +305,11 @@ def save_write(
         return _versioned_save(obj, info, table, key, options.persist, full)
     if options.persist == "overwrite":
         item = info.dump_item(obj, key)
-        _check_size(obj, item)
+        check_write(info, obj, item)
         after = seen(info, item, None, obj)
         return Write(obj, info, table, key, "put", item=item, condition=full, after=after)
     changes = diff(info, obj, key)
-    _check_size(obj, {**key, **changes.set})
+    check_write(info, obj, {**key, **changes.set})
     if not changes.update and full is None and current_snapshot(info, obj, key) is not None:
         # Nothing changed since the item was seen and nothing is to be checked: an update
         # would write nothing (and, had the item been deleted meanwhile, recreate it blank).

@@ -27,7 +27,9 @@ from pydantic_bloop import (
     col,
     key_only,
 )
+from pydantic_bloop.conditions import Renderer
 from pydantic_bloop.tracking import snapshot_of
+from pydantic_bloop.updates import Remove, Set, Update
 from tests.conftest import RequestLog
 from tests.engines import MakeEngine
 from tests.test_engine import returned_item
@@ -409,3 +411,27 @@ def test_a_path_below_what_the_item_lacks_is_an_invalid_update(
     engine.update(doc, col(Doc.limits).set({}))
     engine.update(doc, col(Doc.limits)["daily"].add(5))
     assert doc.limits == {"daily": 5}
+
+
+@pytest.mark.parametrize(
+    ("sets", "removes"),
+    [
+        ({"a": {"S": "x"}}, ()),
+        ({}, ("gone",)),
+        ({"a": {"N": "1"}, "h": {"L": [{"S": "t"}]}, "_et": {"S": "Counter"}}, ("b", "c")),
+        ({}, ()),
+    ],
+)
+def test_a_diffs_update_renders_as_its_set_and_remove_actions(
+    sets: dict[str, Any], removes: tuple[str, ...]
+) -> None:
+    """`Update.of_attributes` (what a save's diff builds, no action objects) is the update of the
+    `Set` / `Remove` actions: the same expression and placeholders, bit-exact, and equal."""
+    fast = Update.of_attributes(sets, removes)
+    general = Update([*(Set((n,), v) for n, v in sets.items()), *(Remove((n,)) for n in removes)])
+    r_fast, r_general = Renderer(), Renderer()
+    assert fast.render(r_fast) == general.render(r_general)
+    assert (r_fast.names, r_fast.values) == (r_general.names, r_general.values)
+    assert bool(fast) == bool(general)
+    assert fast == general and fast.actions == general.actions
+    assert fast + Update().set(("z",), {"N": "2"}) == general.set(("z",), {"N": "2"})
