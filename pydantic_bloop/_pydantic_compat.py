@@ -173,13 +173,18 @@ NO_DEFAULT: Any = object()
 class WireField:
     """How the fast reader reads one field: from ``path`` in the stored item, through
     ``before`` (a codec's load) when set; when the path is missing, ``default_factory()`` (a
-    fresh empty set each time) or ``absent``."""
+    fresh empty set each time) or ``absent``.
+
+    ``elements``, for a list: its tag and what each element goes through before the element's
+    own schema (outermost first), used when the field's schema is a plain list: the list is
+    then read from ``[*path, tag]`` with no ``before``, and no Python call per value."""
 
     name: str
     path: list[str]
     before: Callable[[Any], Any] | None = None
     absent: object = NO_DEFAULT
     default_factory: Callable[[], Any] | None = None
+    elements: tuple[str, tuple[Callable[[Any], Any], ...]] | None = None
 
 
 def plain_fields_model(model: type[BaseModel]) -> bool:
@@ -236,10 +241,18 @@ def _wire(
         field = fields_node["fields"].get(wire.name)
         if field is None:
             return None
-        inner = field["schema"]
-        if wire.before is not None:
+        inner: Any = field["schema"]
+        path = wire.path
+        if wire.elements is not None and inner.get("type") == "list":
+            tag, steps = wire.elements
+            items = inner.get("items_schema", core_schema.any_schema())
+            for step in reversed(steps):
+                items = core_schema.no_info_before_validator_function(step, items)
+            inner = {**inner, "items_schema": items}
+            path = [*path, tag]
+        elif wire.before is not None:
             inner = core_schema.no_info_before_validator_function(wire.before, inner)
-        field["validation_alias"] = wire.path
+        field["validation_alias"] = path
         if wire.default_factory is not None:
             inner = core_schema.with_default_schema(inner, default_factory=wire.default_factory)
         elif wire.absent is not NO_DEFAULT:

@@ -6,6 +6,7 @@ pydantic release that moves one of them fails the test named for it.
 
 from __future__ import annotations
 
+import operator
 from typing import Annotated, Any
 
 import pydantic
@@ -178,6 +179,32 @@ def test_wire_validator_reads_the_wire_form() -> None:
     assert empty["tags"] == set()
     with pytest.raises(pydantic.ValidationError):
         validator.validate_python({"b": {"N": "1"}})  # x is required
+
+
+def test_wire_validator_reads_list_elements_from_their_tagged_form() -> None:
+    class Listed(BaseModel):
+        names: list[str]
+        held: set[str] = set()
+
+    get_s = operator.methodcaller("get", "S")
+    validator = wire_validator(
+        Listed,
+        [  # a list schema takes ``elements``; a set's schema is no list: ``before`` serves
+            WireField(
+                "names", ["n"], before=lambda w: [x["S"] for x in w["L"]], elements=("L", (get_s,))
+            ),
+            WireField(
+                "held", ["h"], before=lambda w: {x["S"] for x in w["L"]}, elements=("L", (get_s,))
+            ),
+        ],
+    )
+    assert validator is not None
+    values, _, _ = validator.validate_python(
+        {"n": {"L": [{"S": "a"}, {"S": "b"}]}, "h": {"L": [{"S": "c"}]}}
+    )
+    assert values == {"names": ["a", "b"], "held": {"c"}}
+    with pytest.raises(pydantic.ValidationError):
+        validator.validate_python({"n": {"L": [{"N": "1"}]}})  # no S: None, which str refuses
 
 
 def test_wire_instance_validator_makes_instances_from_the_wire_form() -> None:

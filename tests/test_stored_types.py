@@ -6,6 +6,7 @@ raises ``InvalidItem`` naming the model, the key and the field, and nothing is w
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import pydantic
@@ -90,3 +91,79 @@ def test_an_unconvertible_stored_type_is_an_error_and_nothing_is_written(
     with pytest.raises(InvalidItem):
         engine.load(obj)
     assert _stored(client, table) == before
+
+
+class Dated(Base):
+    id: Annotated[str, HashKey()]
+    when: datetime | None = None
+    days: list[datetime] = []
+    labels: list[str | None] = []
+    counts: list[int] = []
+
+
+@pytest.mark.parametrize(
+    ("attributes", "expected"),
+    [
+        (  # what pydantic_bloop writes: the shared timezone.utc, not a TzInfo per value
+            {"when": {"S": "2024-05-06T07:08:09.000010Z"}},
+            {"when": datetime(2024, 5, 6, 7, 8, 9, 10, tzinfo=UTC)},
+        ),
+        (  # another offset: the same instant
+            {"when": {"S": "2024-05-06T07:08:09+05:30"}},
+            {"when": datetime(2024, 5, 6, 1, 38, 9, tzinfo=UTC)},
+        ),
+        ({"when": {"S": "1700000000"}}, {"when": datetime.fromtimestamp(1700000000, UTC)}),
+        (
+            {"days": {"L": [{"S": "2024-01-01T00:00:00Z"}, {"S": "2024-01-02T00:00:00Z"}]}},
+            {"days": [datetime(2024, 1, 1, tzinfo=UTC), datetime(2024, 1, 2, tzinfo=UTC)]},
+        ),
+        ({"labels": {"L": [{"S": "a"}, {"NULL": True}]}}, {"labels": ["a", None]}),
+        ({"counts": {"L": [{"N": "1"}, {"S": "2"}]}}, {"counts": [1, 2]}),  # one stored as S
+    ],
+)
+def test_datetimes_and_list_elements_load_alike_by_get_and_query(
+    make_engine: MakeEngine,
+    client: DynamoDBClient,
+    table_prefix: str,
+    attributes: dict[str, Any],
+    expected: dict[str, Any],
+) -> None:
+    engine = make_engine()
+    engine.bind(Dated)
+    _put(client, f"{table_prefix}Dated", **attributes)
+    got = engine.get(Dated, id="k")
+    [queried] = engine.query(Dated).key(col(Dated.id) == "k").all()
+    [projected] = (
+        engine.query(Dated)
+        .key(col(Dated.id) == "k")
+        .select(*(col(getattr(Dated, n)) for n in ["id", *expected]))
+        .all()
+    )
+    for obj in (got, queried, projected):
+        for name, value in expected.items():
+            assert getattr(obj, name) == value
+        whens: list[datetime] = [obj.when] if "when" in expected and obj.when else []
+        whens += obj.days if "days" in expected else []
+        for when in whens:
+            if attributes.get("when", {}).get("S", "Z").endswith("Z"):
+                assert when.tzinfo is UTC  # no pydantic-core TzInfo kept per value
+    assert queried.model_dump_json() == got.model_dump_json()
+
+
+def test_a_loaded_datetime_dumps_and_saves_as_the_one_saved(
+    make_engine: MakeEngine, client: DynamoDBClient, table_prefix: str
+) -> None:
+    engine = make_engine()
+    engine.bind(Dated)
+    saved = Dated(
+        id="k",
+        when=datetime(2024, 5, 6, 7, 8, 9, tzinfo=UTC),
+        days=[datetime.min.replace(tzinfo=UTC)],
+    )
+    engine.save(saved)
+    stored = _stored(client, f"{table_prefix}Dated")
+    loaded = engine.get(Dated, id="k")
+    assert loaded == saved and loaded.model_dump_json() == saved.model_dump_json()
+    assert Dated.model_validate(saved.model_dump(mode="json")) == loaded  # pydantic's own reading
+    engine.save(loaded)  # nothing changed: the stored item stays as it was
+    assert _stored(client, f"{table_prefix}Dated") == stored

@@ -460,12 +460,14 @@ def test_nested_model_fields() -> None:
     wire = codec.dump(Address(street="s", number=None, since=datetime(2024, 1, 1, tzinfo=UTC)))
     assert wire == {"M": {"street": {"S": "s"}, "since": {"S": "2024-01-01T00:00:00.000000Z"}}}
     assert wire is not None
-    assert codec.load(wire) == {
+    loaded = codec.load(wire)
+    assert loaded == {
         "street": "s",
         "number": None,
         "tags": set(),
-        "since": "2024-01-01T00:00:00.000000Z",
+        "since": datetime(2024, 1, 1, tzinfo=UTC),
     }
+    assert loaded["since"].tzinfo is UTC  # the shared timezone.utc, as the fast reader's
     # the alias is what validation expects, the field name is what is stored
     assert codec_for(Aliased).load({"M": {"name": {"S": "x"}}}) == {"fullName": "x"}
 

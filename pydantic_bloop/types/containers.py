@@ -39,6 +39,7 @@ class OptionalCodec(Codec):
         self._inner = inner
         self.dynamo_type = inner.dynamo_type
         self.wire_tag = inner.wire_tag
+        self.wire_parse = inner.wire_parse
 
     def dump(self, value: Any) -> AttributeValue | None:
         return None if value is None else self._inner.dump(value)

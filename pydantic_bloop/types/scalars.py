@@ -257,6 +257,17 @@ class DatetimeCodec(_PlainStrCodec):
     so that comparing the strings (as DynamoDB does for S) compares the times."""
 
     dynamo_type = "S"
+    wire_parse = datetime.fromisoformat  # the stored "...Z" text: aware, sharing timezone.utc
+
+    def load(self, wire: AttributeValue) -> Any:
+        try:
+            text = wire["S"]
+        except KeyError:
+            return load_dynamic(wire)
+        try:
+            return datetime.fromisoformat(text)  # as the fast reader (see Codec.wire_parse)
+        except (TypeError, ValueError):
+            return text  # for pydantic to parse (a Unix time...) or reject
 
     def dump(self, value: Any) -> AttributeValue | None:
         if type(value) is datetime:
