@@ -22,6 +22,7 @@ import copy
 import dataclasses
 import threading
 from collections.abc import Callable, Generator, Mapping
+from contextvars import ContextVar
 from typing import Any, TypeVar, cast
 
 import pydantic
@@ -39,6 +40,7 @@ __all__ = [
     "class_fields_complete",
     "fields_set",
     "is_assignment",
+    "mark_assignments",
     "model_complete",
     "own_field_names",
     "plain_fields_model",
@@ -112,14 +114,41 @@ def is_assignment(info: ValidationInfo) -> bool:
     object may be partial there), rather than for validating a whole object? From pydantic 2.12
     an assignment names the field and has no data of a parent; validating the model as a field
     of another model names that field too, but with the parent's data. pydantic 2.11 names no
-    field in an assignment: there only a validation as a field of another model is told apart,
-    and anything else counts as an assignment (which must keep working)."""
+    field in an assignment: there the assignments the library makes (``validate_field``) and
+    those of a ``validate_assignment`` model (``mark_assignments``) say so themselves."""
     if cast(object, info.data) is not None:  # typed as a dict, but None outside a parent
         return False
-    return info.field_name is not None or not _NAMES_ASSIGNED_FIELD
+    if _NAMES_ASSIGNED_FIELD:
+        return info.field_name is not None
+    return _ASSIGNING.get()
 
 
 _NAMES_ASSIGNED_FIELD = tuple(int(part) for part in pydantic.VERSION.split(".")[:2]) >= (2, 12)
+_ASSIGNING: ContextVar[bool] = ContextVar("pydantic_bloop_assigning", default=False)
+
+
+def mark_assignments(cls: type[BaseModel]) -> None:
+    """On pydantic 2.11, make the assignments of a ``validate_assignment=True`` model tell
+    ``is_assignment`` that they are one (nothing to do on 2.12 and newer, nor for a model whose
+    assignments are never validated)."""
+    if _NAMES_ASSIGNED_FIELD or not cls.model_config.get("validate_assignment"):
+        return
+    inner = cls.__setattr__
+
+    def __setattr__(self: BaseModel, name: str, value: Any) -> None:
+        with _assigning():
+            inner(self, name, value)
+
+    type.__setattr__(cls, "__setattr__", __setattr__)
+
+
+@contextlib.contextmanager
+def _assigning() -> Generator[None]:
+    token = _ASSIGNING.set(True)
+    try:
+        yield
+    finally:
+        _ASSIGNING.reset(token)
 
 
 def fields_set(obj: BaseModel) -> set[str]:
@@ -146,7 +175,11 @@ def unloaded(model: type[B]) -> B:
 def validate_field(model: type[BaseModel], obj: BaseModel, name: str, value: Any) -> None:
     """Validate ``value`` as field ``name`` of ``model`` and store it on ``obj`` (what
     ``validate_assignment=True`` does), whatever the model's config says."""
-    model.__pydantic_validator__.validate_assignment(obj, name, value)
+    if _NAMES_ASSIGNED_FIELD:
+        model.__pydantic_validator__.validate_assignment(obj, name, value)
+        return
+    with _assigning():
+        model.__pydantic_validator__.validate_assignment(obj, name, value)
 
 
 def assemble(model: type[B], values: dict[str, Any], given: set[str]) -> B:

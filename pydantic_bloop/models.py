@@ -48,6 +48,7 @@ from ._pydantic_compat import (
     ModelMetaclass,
     NoInitField,
     class_fields_complete,
+    mark_assignments,
     own_field_names,
     refuse_validation,
     unloaded,
@@ -447,6 +448,7 @@ class BloopModelMetaclass(ModelMetaclass):
         made(cls)
         if templated:
             template_fill.install_setattr(cls)
+        mark_assignments(cls)
         if not any(isinstance(b, BloopModelMetaclass) for b in bases):
             return cls  # Base itself
         if not class_fields_complete(cls):
