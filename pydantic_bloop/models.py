@@ -165,6 +165,11 @@ class ModelInfo(Generic[M_co]):
         )
 
     @cached_property
+    def key_names(self) -> tuple[str, ...]:
+        """The stored names of the key fields."""
+        return tuple(k.dynamo_name for k in self.keys)
+
+    @cached_property
     def _item_dumpers(self) -> tuple[tuple[str, str, Callable[[Any], AttributeValue | None]], ...]:
         """(name, stored name, dump) of every field, the keys first (their order in the item)."""
         keys = tuple((s.name, s.dynamo_name, s.codec.dump) for s in self.keys)

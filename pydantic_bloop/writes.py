@@ -299,6 +299,9 @@ def save_write(
     of what changed; None when there is nothing to send."""
     info = model_info(type(obj))
     table = table_of(type(obj))
+    plain = info.version is None and condition is None and not options.atomic
+    if plain and options.persist == "overwrite":
+        return _plain_put(obj, info, table)
     key = info.key_of(obj)
     full = _full_condition(info, obj, options, condition)
     if info.version is not None:
@@ -317,6 +320,15 @@ def save_write(
     return Write(
         obj, info, table, key, "update", update=changes.update, condition=full, after=changes.after
     )
+
+
+def _plain_put(obj: Base, info: ModelInfo, table: str) -> Write:
+    """`save_write` of a put with nothing to check (a bulk save's): the key is taken from the
+    item, dumped in the same walk (a bad key is refused first, as `key_of` does)."""
+    item = info.dump_item(obj)
+    check_write(info, obj, item)
+    key = {name: item[name] for name in info.key_names}
+    return Write(obj, info, table, key, "put", item=item, after=seen(info, item, None, obj))
 
 
 def delete_write(

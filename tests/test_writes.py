@@ -230,3 +230,16 @@ def test_a_call_goes_to_the_client_of_its_service(engine: Engine) -> None:
     assert isinstance(streams.get("Streams"), list)
     with pytest.raises(ValueError, match="no client for service 'lambda'"):
         engine.run(call(Call("list_functions", {}, service="lambda")))
+
+
+def test_a_put_with_nothing_to_check_takes_its_key_from_the_item() -> None:
+    """A bulk save's put (no condition, not atomic, no version) dumps key and item in one walk:
+    the same write as a put whose key is dumped first (a conditioned one), bar the condition."""
+    doc = Doc(id="é-doc", title="t", views=3)
+    plain = save_write(doc, table_of, OVERWRITE, None)
+    checked = save_write(doc, table_of, OVERWRITE, col(Doc.views) >= 0)
+    assert plain is not None and checked is not None
+    assert (plain.kind, plain.key, plain.item) == (checked.kind, checked.key, checked.item)
+    assert plain.key == {"id": {"S": "é-doc"}} and plain.condition is None
+    assert plain.batch_entry() == {"PutRequest": {"Item": plain.item}}
+    assert plain.ident == checked.ident
