@@ -250,9 +250,10 @@ class Update:
         checked), and some DynamoDB emulators (moto 5) require an expression although
         DynamoDB does not. This is the one place that workaround lives.
         """
-        if self._attributes is not None and self:
+        attributes = self._attributes
+        if attributes is not None and (attributes[0] or attributes[1]):
             # the same text as the Set / Remove actions below render to, without them
-            sets, removes = self._attributes
+            sets, removes = attributes
             name, value = r.name, r.value
             clauses: list[str] = []
             if sets:

@@ -73,6 +73,7 @@ TableOf = Callable[[type[Base]], str]
 KeyId = tuple[Hashable, ...]  # a table and the canonical form of a key in it
 
 
+_NO_UPDATE = Update()
 _OPERATIONS = {"put": "put_item", "update": "update_item", "delete": "delete_item"}
 _TRANSACT = {"put": "Put", "update": "Update", "delete": "Delete", "check": "ConditionCheck"}
 
@@ -124,7 +125,7 @@ class Write:
         else:
             params["Key"] = self.key
         if self.kind == "update":
-            params["UpdateExpression"] = (self.update or Update()).render(r)
+            params["UpdateExpression"] = (self.update or _NO_UPDATE).render(r)
         if self.condition is not None:
             params["ConditionExpression"] = r.condition(self.condition)
             # the stored item comes back in the error, for ConstraintViolation.item
@@ -436,6 +437,8 @@ def _full_condition(
     info: ModelInfo, obj: Base, options: WriteOptions, condition: Condition | None
 ) -> Condition | None:
     """The caller's condition AND (atomic mode) the stored item is what `obj` last saw."""
+    if condition is None and not options.atomic:
+        return None  # the common case, without building the list for and_all
     if condition is not None:
         check_columns(info, obj, condition)
     return and_all([condition, atomic_condition(info, obj) if options.atomic else None])
