@@ -11,6 +11,7 @@ from .aio_clients import aio_client
 from .async_engine import AsyncEngine, AsyncQuery, AsyncResults
 from .capacity import CapacityMeter, Units
 from .columns import Column, col
+from .computed import Computable, UpdateOperand, UpdateValue, list_append
 from .conditions import Condition, ConditionArg, KeyCondition, KeyConditionArg
 from .engine import Engine
 from .entities import Collection
@@ -75,6 +76,7 @@ __all__ = [
     "Collection",
     "Column",
     "CommitEvent",
+    "Computable",
     "Condition",
     "ConditionArg",
     "ConstraintViolation",
@@ -132,11 +134,14 @@ __all__ = [
     "UnloadedField",
     "UnsupportedOption",
     "UpdateAction",
+    "UpdateOperand",
+    "UpdateValue",
     "Version",
     "aio_client",
     "col",
     "from_item",
     "key_only",
+    "list_append",
     "parse_changes",
     "register_type",
     "to_item",

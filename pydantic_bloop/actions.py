@@ -16,6 +16,7 @@ What each method sends (``p`` the column's path):
 | `discard(*xs)` on a set | `DELETE p :xs` |
 | `append(*xs)` / `prepend(*xs)` | `SET p = list_append(if_not_exists(p, []), :xs)` (or reversed) |
 | `set_default(v)` | `SET p = if_not_exists(p, :v)` |
+| `set(100 - Account.hits)` | `SET p = :v - hits` (values DynamoDB computes: :mod:`.computed`) |
 
 DynamoDB applies ``ADD`` and ``DELETE`` to top-level attributes only: a set below the top level
 is refused.
@@ -29,8 +30,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .computed import UpdateValue, dump_value, related, value_of
 from .errors import InvalidUpdate, InvalidValue
-from .limits import check_action_value
 from .limits import shown as brief
 from .types import AttributeValue
 from .updates import (
@@ -77,13 +78,7 @@ def _shown(column: Column[Any], method: str, values: Sequence[object]) -> str:
 def _dump(column: Column[Any], value: object, shown: str) -> AttributeValue | None:
     """``value`` as stored at the column's path (inside a list or map None is NULL), within
     what DynamoDB can store there."""
-    try:
-        dumped = column.codec.dump_item(value) if len(column.path) > 1 else column.codec.dump(value)
-    except (TypeError, ValueError) as exc:
-        raise InvalidValue(f"{shown}: {exc}") from None
-    if dumped is not None:
-        check_action_value(shown, dumped, len(column.path))
-    return dumped
+    return dump_value(column.codec, len(column.path), value, shown)
 
 
 def _kind(column: Column[Any], shown: str, allowed: frozenset[str], what: str) -> str:
@@ -101,10 +96,26 @@ def _top_level(column: Column[Any], shown: str, clause: str) -> None:
 
 
 def set_value(column: Column[Any], value: object) -> UpdateAction:
+    computed = value_of(value)
+    if computed is not None:
+        return _set_computed(column, computed)
     shown = _shown(column, "set", [value])
     dumped = _dump(column, value, shown)
     action: Action = Remove(column.path) if dumped is None else Set(column.path, dumped)
     return UpdateAction(column, action, shown)
+
+
+def _set_computed(column: Column[Any], computed: UpdateValue[Any]) -> UpdateAction:
+    """``SET p = <what DynamoDB computes>``: of this item, of the type the column stores."""
+    shown = f"{column.label}.set({computed.label})"
+    if not related(column.model, computed.model):
+        raise InvalidUpdate(f"{shown}: an update reads attributes of its own item only")
+    kind = column.codec.dynamo_type
+    if kind is not None and computed.kind is not None and kind != computed.kind:
+        raise InvalidUpdate(
+            f"{shown}: {column.label} is stored as {kind}, {computed.label} as {computed.kind}"
+        )
+    return UpdateAction(column, Set(column.path, computed.operand), shown)
 
 
 def remove(column: Column[Any]) -> UpdateAction:

@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 from pydantic import BaseModel
 from typing_extensions import TypeIs
 
-from . import actions
+from . import actions, computed
 from .actions import UpdateAction
+from .computed import Computable, UpdateOperand, UpdateValue
 from .conditions import (
     BeginsWith,
     Between,
@@ -34,6 +35,7 @@ from .errors import InvalidCondition
 from .functions import DYNAMO_TYPES, SIZED, AttributeType, DynamoType, Size
 from .limits import path_key_problem, shown, value_problem
 from .types import AttributeValue, Codec
+from .updates import PathOperand
 
 if TYPE_CHECKING:
     from .models import Base
@@ -42,17 +44,21 @@ T = TypeVar("T")
 E = TypeVar("E")
 V = TypeVar("V")
 _Model = TypeVar("_Model", bound=BaseModel)
+# a column as given: its own type, never one inferred from where the result goes (mypy would
+# otherwise make col(Post.lines) a Column[list[str] | None] where an optional list is expected)
+_Col = TypeVar("_Col", bound="Column[Any]")
 
 _ORDERED = frozenset({"S", "N", "B", None})
 _PREFIXED = frozenset({"S", "B", None})
 _CONTAINERS = frozenset({"S", "B", "SS", "NS", "BS", "L", None})
 
 
-class Column(Generic[T]):
+class Column(Computable[T], Generic[T]):
     """A model field (or a document path below one) seen from the class: ``Post.views``.
 
-    Comparisons and methods build conditions. The type parameter is the field's Python type, so a
-    type checker rejects ``Post.views > "ten"``.
+    Comparisons and methods build conditions, action methods update actions, ``+`` / ``-`` and
+    ``if_not_exists`` values computed in an update (:mod:`pydantic_bloop.computed`). The type
+    parameter is the field's Python type, so a type checker rejects ``Post.views > "ten"``.
     """
 
     __slots__ = ("codec", "field", "label", "model", "path")
@@ -335,9 +341,21 @@ class Column(Generic[T]):
     # -- update actions (``engine.update(obj, *actions)``; see pydantic_bloop.actions) --------
     # (``builtins.set`` in the annotations: ``set`` here is the method below)
 
-    def set(self, value: T) -> UpdateAction:
-        """``SET``: store ``value`` (None, or an empty set, removes a top-level attribute)."""
+    def set(self, value: T | UpdateValue[T] | Computable[T]) -> UpdateAction:
+        """``SET``: store ``value`` (None, or an empty set, removes a top-level attribute), or
+        what DynamoDB computes: another attribute, ``100 - Post.views``,
+        ``Post.views.if_not_exists(0) + 1``, ``list_append(Post.lines, ["x"])``."""
         return actions.set_value(self, value)
+
+    def if_not_exists(self, default: T | Computable[T]) -> UpdateOperand[T]:
+        """The stored value, or ``default`` (a value or another attribute) when the item lacks
+        it: a value for ``set``, which may take ``+`` / ``-``."""
+        return computed.if_not_exists(self.path, self.__update_value__(), default)
+
+    def __update_value__(self) -> UpdateValue[T]:
+        return UpdateValue(
+            PathOperand(self.path), self.codec.dynamo_type, self.model, self.codec, self.label
+        )
 
     def remove(self) -> UpdateAction:
         """``REMOVE``: delete the attribute (or the map key, or the list element)."""
@@ -459,7 +477,7 @@ def _reversed(low: AttributeValue | Column[Any], high: AttributeValue | Column[A
 
 
 @overload
-def col(column: Column[T]) -> Column[T]: ...
+def col(column: _Col) -> _Col: ...
 @overload
 def col(column: T) -> Column[T]: ...
 def col(column: object) -> Column[Any]:

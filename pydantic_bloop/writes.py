@@ -28,12 +28,13 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from . import versions
-from .conditions import Condition, Path, Renderer, and_all
-from .errors import ConstraintViolation, InvalidCondition, InvalidUpdate
+from .conditions import Condition, Renderer, and_all
+from .errors import ConstraintViolation, InvalidCondition
 from .hooks import ObjectKind, report_object
 from .limits import attrs_size, check_write
 from .models import Base, ModelInfo, model_info
 from .plans import Backoff, Call, Response, error_code
+from .refusals import restate
 from .tracking import (
     Snapshot,
     atomic_condition,
@@ -217,29 +218,14 @@ class Write:
         """The error to raise for this write's failure `exc`: a failed condition becomes
         `ConstraintViolation`; anything else stays as it is."""
         code = error_code(exc)
-        response: dict[str, Any] = getattr(exc, "response", {})
-        if code == "ValidationException" and _NO_PARENT in response.get("Error", {}).get(
-            "Message", ""
-        ):
-            return self.no_parent(exc)
+        if code == "ValidationException" and self.kind == "update":
+            restated = restate(describe_object(self.obj), self.info, self.update, exc)
+            if restated is not None:  # refused for what the stored item holds
+                return restated
         if code != "ConditionalCheckFailedException":
             return exc
+        response: dict[str, Any] = getattr(exc, "response", {})
         return self.violation(response.get("Item"), exc)
-
-    def no_parent(self, cause: BaseException) -> InvalidUpdate:
-        """DynamoDB refused a path below an attribute (or map key, or list element) that the
-        stored item lacks: it creates no missing parent. Names the object and the nested paths
-        the update writes (DynamoDB does not say which one failed)."""
-        nested = [a.path for a in (self.update or Update()).actions if len(a.path) > 1]
-        paths = ", ".join(_path_label(self.info, p) for p in nested) or "(none)"
-        error = InvalidUpdate(
-            f"{describe_object(self.obj)}: DynamoDB refused the update, nothing was written: a "
-            f"path below an attribute, map key or list element that the stored item lacks "
-            f"cannot be written (DynamoDB creates no missing parent); the nested paths of this "
-            f"update: {paths}. Set the parent whole (col(...).set({{...}})), or store it first"
-        )
-        error.__cause__ = cause
-        return error
 
     def violation(
         self,
@@ -262,17 +248,6 @@ class Write:
         )
         error.__cause__ = cause
         return error
-
-
-# DynamoDB's (and the emulators') message for a nested path whose parent is not stored
-_NO_PARENT = "document path provided in the update expression is invalid for update"
-
-
-def _path_label(info: ModelInfo, path: Path) -> str:
-    head, *rest = path
-    spec = info.by_dynamo.get(str(head))
-    name = spec.name if spec is not None else str(head)
-    return f"{info.label}.{name}" + "".join(f"[{part!r}]" for part in rest)
 
 
 def key_id(table: str, names: Sequence[str], attrs: dict[str, AttributeValue]) -> KeyId:

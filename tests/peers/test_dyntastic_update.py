@@ -27,7 +27,9 @@ from pydantic_bloop import (
     InvalidCondition,
     RangeKey,
     UpdateAction,
+    UpdateValue,
     col,
+    list_append,
 )
 from tests.engines import MakeEngine
 
@@ -231,11 +233,55 @@ def test_append_to_a_list(engine: Engine, model: type[Thing]) -> None:
 
 
 def test_append_to_a_missing_list_starts_it(engine: Engine, model: type[Thing]) -> None:
-    """test_list_append_if_not_exists (with the empty list as the default: a default of
-    ["y"] is listed in README.md)"""
+    """test_list_append_if_not_exists, with append's own default (the empty list)"""
     item = saved(engine, model, my_str_list=None)
     engine.update(item, col(Thing.my_str_list).append("z"))
     assert item.my_str_list == ["z"]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (col(Thing.my_int) + 100, 105),
+        (100 + col(Thing.my_int), 105),
+        (col(Thing.my_int) - 100, -95),
+        (100 - col(Thing.my_int), 95),
+    ],
+    ids=["plus", "rplus", "minus", "rminus"],
+)
+def test_set_to_arithmetic_of_the_stored_value(
+    engine: Engine, model: type[Thing], value: UpdateValue[int], expected: int
+) -> None:
+    """test_set_int_plus, test_set_int_rplus, test_set_int_minus, test_set_int_rminus"""
+    item = saved(engine, model)
+    engine.update(item, col(Thing.my_int).set(value))
+    assert item.my_int == expected and stored(engine, item).my_int == expected
+
+
+def test_set_to_if_not_exists(engine: Engine, model: type[Thing]) -> None:
+    """test_set_if_not_exist_exists, test_set_if_not_exist_does_not_exists"""
+    item = saved(engine, model)
+    engine.update(item, col(Thing.my_str).set(col(Thing.my_str).if_not_exists("bar")))
+    assert item.my_str == "foo" and stored(engine, item).my_str == "foo"
+    fields: dict[str, Any] = {**DATA, "my_str": None}
+    other = model(id="id2", **fields)
+    engine.save(other)
+    engine.update(other, col(Thing.my_str).set(col(Thing.my_str).if_not_exists("bar")))
+    assert other.my_str == "bar" and stored(engine, other).my_str == "bar"
+
+
+def test_list_append_of_if_not_exists(engine: Engine, model: type[Thing]) -> None:
+    """test_list_append (``set(list_append(l, ["z"]))``), test_list_append_if_not_exists (a
+    default of ["y"], then "z" appended)"""
+    item = saved(engine, model)
+    engine.update(item, col(Thing.my_str_list).set(list_append(col(Thing.my_str_list), ["z"])))
+    assert item.my_str_list == ["a", "b", "c", "d", "z"]
+    fields: dict[str, Any] = {**DATA, "my_str_list": None}
+    missing = model(id="id2", **fields)
+    engine.save(missing)
+    appended = list_append(col(Thing.my_str_list).if_not_exists(["y"]), ["z"])
+    engine.update(missing, col(Thing.my_str_list).set(appended))
+    assert missing.my_str_list == ["y", "z"] and stored(engine, missing).my_str_list == ["y", "z"]
 
 
 def test_remove_attributes(engine: Engine, model: type[Thing]) -> None:

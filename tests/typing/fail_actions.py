@@ -5,7 +5,7 @@ Markers: ``# E: mypy[code] pyright[code]`` (see ``fail_bare.py``).
 
 from decimal import Decimal
 
-from pydantic_bloop import Engine, col
+from pydantic_bloop import Engine, col, list_append
 from tests.typing.accounts import Account
 
 
@@ -29,4 +29,17 @@ def actions(engine: Engine, acct: Account) -> None:
     _ = col(Account.hits).set_default("x")  # E: mypy[arg-type] pyright[reportArgumentType]
     engine.update(acct, col(Account.hits) == 1)  # E: mypy[arg-type] pyright[reportArgumentType]
     engine.update(acct, "hits")  # E: mypy[arg-type] pyright[reportArgumentType]
+    # values computed in the update
+    _ = col(Account.owner) + 1  # E: mypy pyright
+    _ = col(Account.owner) - "x"  # E: mypy pyright
+    _ = col(Account.hits) + "x"  # E: mypy pyright
+    _ = col(Account.hits) + 1 + 1  # E: mypy pyright
+    _ = col(Account.history) + ["x"]  # E: mypy pyright
+    _ = col(Account.tags) + {"x"}  # E: mypy pyright
+    # (mypy infers list[Any] for the next one; at run time it is an InvalidValue)
+    _ = list_append(col(Account.history), [1])  # E: pyright
+    _ = list_append(col(Account.hits), [1])  # E: mypy pyright
+    _ = col(Account.hits).set(col(Account.owner))  # E: mypy pyright
+    _ = col(Account.hits).set(list_append(col(Account.history), ["x"]))  # E: mypy pyright
+    _ = col(Account.history).if_not_exists("y")  # E: mypy pyright
     _ = Decimal(1)

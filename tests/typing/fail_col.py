@@ -30,7 +30,7 @@ def conditions(engine: Engine, uid: UUID, post: Post) -> None:
     # beyond the list
     engine.save(post, condition=col(Post.views) == "1")  # E: mypy[operator]
     _ = "not-a-uuid" == col(Post.user)  # E: mypy[operator]
-    _ = col(Post.views) == col(Post.user)  # E: mypy[arg-type] pyright[reportOperatorIssue]
+    _ = col(Post.views) == col(Post.user)  # E: mypy[arg-type|operator] pyright[reportOperatorIssue]
     _ = col(Post.content).is_(1)  # E: mypy[arg-type] pyright[reportArgumentType]
     _ = col(Post.views).contains(1)  # E: mypy[misc] pyright[reportAttributeAccessIssue]
     _ = col(Page.meta)["k"] > "x"  # E: mypy[operator] pyright[reportOperatorIssue]

@@ -3,7 +3,15 @@
 from decimal import Decimal
 from typing import assert_type
 
-from pydantic_bloop import AsyncEngine, Engine, UpdateAction, col
+from pydantic_bloop import (
+    AsyncEngine,
+    Engine,
+    UpdateAction,
+    UpdateOperand,
+    UpdateValue,
+    col,
+    list_append,
+)
 from tests.typing.accounts import Account
 
 
@@ -29,6 +37,26 @@ def actions(engine: Engine, acct: Account) -> None:
     assert_type(col(Account.note).remove(), UpdateAction)
     assert_type(col(Account.meta)["k"].add(1), UpdateAction)
     assert_type(col(Account.meta)["k"].set(3), UpdateAction)
+    assert_type(col(Account.hits) + 1, UpdateValue[int])
+    assert_type(100 - col(Account.hits), UpdateValue[int])
+    assert_type(col(Account.hits) - col(Account.limit), UpdateValue[int])
+    assert_type(col(Account.balance) - Decimal(5), UpdateValue[Decimal])
+    assert_type(Decimal(1) + col(Account.balance), UpdateValue[Decimal])
+    assert_type(col(Account.ratio) + 0.5, UpdateValue[float])
+    assert_type(col(Account.hits).if_not_exists(5), UpdateOperand[int])
+    joined = list_append(col(Account.history).if_not_exists(["y"]), ["z"])
+    assert_type(joined, UpdateOperand[list[str]])
+    assert_type(list_append(["a"], col(Account.history)), UpdateOperand[list[str]])
+    engine.update(
+        acct,
+        col(Account.hits).set(100 - col(Account.hits)),
+        col(Account.limit).set(col(Account.hits) + 1),
+        col(Account.meta)["k"].set(col(Account.meta)["k"].if_not_exists(0) + 1),
+        col(Account.history).set(list_append(joined, col(Account.history))),
+        col(Account.owner).set(col(Account.tag)),
+        col(Account.note).set(col(Account.owner)),
+        col(Account.tag).set(col(Account.tag).if_not_exists(col(Account.owner))),
+    )
     by_key = engine.update(Account.model_construct(id="a1"), col(Account.hits).add(1))
     assert_type(by_key, Account)
 

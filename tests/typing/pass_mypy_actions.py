@@ -3,7 +3,7 @@
 from decimal import Decimal
 from typing import assert_type
 
-from pydantic_bloop import Engine, UpdateAction
+from pydantic_bloop import Engine, UpdateAction, UpdateValue, list_append
 from tests.typing.accounts import Account
 
 
@@ -24,3 +24,11 @@ def actions(engine: Engine, acct: Account) -> None:
     assert_type(Account.note.remove(), UpdateAction)
     assert_type(Account.history.prepend("x"), UpdateAction)
     assert_type(Account.meta["k"].add(1), UpdateAction)
+    # dyntastic's spelling of values computed in the update
+    assert_type(100 - Account.hits, UpdateValue[int])
+    engine.update(
+        acct,
+        Account.hits.set(100 - Account.hits),
+        Account.limit.set(Account.limit.if_not_exists(5) + 1),
+        Account.history.set(list_append(Account.history.if_not_exists(["y"]), ["z"])),
+    )
