@@ -255,11 +255,15 @@ class AsyncEngine(EngineCore):
             await self.run(self._delete_plan(objs, condition))
 
     async def update(
-        self, obj: M, *actions: UpdateAction, condition: ConditionArg | None = None
+        self,
+        obj: M,
+        *actions: UpdateAction,
+        condition: ConditionArg | None = None,
+        refresh: bool = True,
     ) -> M:
         """One ``UpdateItem`` of ``obj``'s pending changes and ``actions``; see
         ``Engine.update``."""
-        return await self.run(self._update_plan(obj, actions, condition))
+        return await self.run(self._update_plan(obj, actions, condition, refresh))
 
     @asynccontextmanager
     async def transaction(

@@ -27,7 +27,7 @@ from .answers import engine_call, guard
 from .conditions import ConditionArg, as_condition
 from .drivers import Outcomes, run_sync
 from .entities import Collection
-from .errors import InvalidModel, UnboundModel
+from .errors import InvalidModel, InvalidUpdate, UnboundModel
 from .hooks import Hooks
 from .indexes import Index
 from .lean_transport import LeanTransport
@@ -256,10 +256,17 @@ class EngineCore:
         return operations.delete(objs, self.table_name, self._write_options(), checked)
 
     def _update_plan(
-        self, obj: M, actions: Sequence[UpdateAction], condition: ConditionArg | None
+        self,
+        obj: M,
+        actions: Sequence[UpdateAction],
+        condition: ConditionArg | None,
+        refresh: object,
     ) -> Plan[M]:
         checked = None if condition is None else as_condition(condition, "update(condition=...)")
-        plan = updating.update(obj, actions, self.table_name, self._write_options(), checked)
+        if not isinstance(refresh, bool):
+            raise InvalidUpdate(f"update(refresh=...) takes True or False, not {refresh!r}")
+        options = self._write_options()
+        plan = updating.update(obj, actions, self.table_name, options, checked, refresh)
         yield from plan
         return obj
 
@@ -413,12 +420,19 @@ class Engine(EngineCore):
         if objs:
             self.run(self._delete_plan(objs, condition))
 
-    def update(self, obj: M, *actions: UpdateAction, condition: ConditionArg | None = None) -> M:
+    def update(
+        self,
+        obj: M,
+        *actions: UpdateAction,
+        condition: ConditionArg | None = None,
+        refresh: bool = True,
+    ) -> M:
         """One ``UpdateItem`` of ``obj``'s pending changes (what ``save`` would send) and
         ``actions`` (``Account.hits.add(1)``, ...), conditioned on ``condition``, atomic mode
-        and the version; ``obj`` then holds the stored item, and is returned. An object holding
-        only its key sends only the actions (see docs/updates.md)."""
-        return self.run(self._update_plan(obj, actions, condition))
+        and the version; ``obj`` then holds the stored item, and is returned. ``refresh=False``
+        asks for no item back: the fields the actions change are then unloaded on ``obj``. An
+        object holding only its key sends only the actions (see docs/updates.md)."""
+        return self.run(self._update_plan(obj, actions, condition, refresh))
 
     @contextmanager
     def transaction(self, *, client_request_token: str | None = None) -> Generator[Transaction]:

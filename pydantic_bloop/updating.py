@@ -44,12 +44,18 @@ def update(
     table_of: TableOf,
     options: WriteOptions,
     condition: Condition | None,
+    refresh: bool = True,
 ) -> Plan[Base]:
-    """Send the one UpdateItem of :func:`update_write`; the object takes the stored item."""
+    """Send the one UpdateItem of :func:`update_write`; the object takes the stored item, or
+    with ``refresh`` off (no item asked back) forgets the fields the actions change, as after
+    a transaction."""
     write = update_write(obj, actions, table_of, options, condition)
+    request = write.request()
+    if not refresh:  # no Attributes come back: Write._take then forgets instead of refreshing
+        del request.params["ReturnValues"]
     outcome: Response | BaseException
     try:
-        outcome = yield write.request()
+        outcome = yield request
     except Exception as exc:
         outcome = exc
     except BaseException:  # cancelled or interrupted with the request in flight

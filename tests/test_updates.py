@@ -23,6 +23,7 @@ from pydantic_bloop import (
     InvalidUpdate,
     InvalidValue,
     RangeKey,
+    UnloadedField,
     UpdateAction,
     col,
     key_only,
@@ -376,6 +377,38 @@ def test_removing_a_field_without_default_is_refused(
     with pytest.raises(InvalidUpdate, match=re.escape("Other.n is the range key")):
         engine.update(other, col(Other.n).set(2))
     assert request_log == []
+
+
+def test_an_update_without_refresh_asks_for_nothing_back(
+    engine: Engine, client: DynamoDBClient, request_log: RequestLog
+) -> None:
+    c = loaded(engine, client)
+    c.owner = "ann"
+    request_log.clear()
+    same = engine.update(
+        c, col(Counter.hits).add(1), col(Counter.tags).discard("new"), refresh=False
+    )
+    (params,) = request_log.of("UpdateItem")
+    assert same is c and "ReturnValues" not in params
+    item = stored(client, engine)
+    assert item is not None and item["h"] == {"N": "6"} and item["tags"] == {"SS": ["old"]}
+    # the pending change is written and remembered; what the actions left only DynamoDB knows
+    for name in ("hits", "tags"):
+        with pytest.raises(UnloadedField, match=name):
+            getattr(c, name)
+    assert c.owner == "ann"
+    request_log.clear()
+    engine.save(c)
+    assert request_log == []
+    engine.load(c)
+    assert (c.hits, c.tags) == (6, {"old"})
+    # by key, too
+    by_key = engine.update(key_only(Counter, id="c"), col(Counter.hits).add(1), refresh=False)
+    with pytest.raises(UnloadedField, match="hits"):
+        _ = by_key.hits
+    assert (stored(client, engine) or {})["h"] == {"N": "7"}
+    with pytest.raises(InvalidUpdate, match=re.escape("update(refresh=...) takes True or False")):
+        engine.update(c, col(Counter.hits).add(1), refresh="no")  # type: ignore[arg-type]
 
 
 class Doc(Base):

@@ -26,6 +26,7 @@ from pydantic_bloop import (
     HashKey,
     InvalidCondition,
     RangeKey,
+    UnloadedField,
     UpdateAction,
     UpdateValue,
     col,
@@ -237,6 +238,19 @@ def test_append_to_a_missing_list_starts_it(engine: Engine, model: type[Thing]) 
     item = saved(engine, model, my_str_list=None)
     engine.update(item, col(Thing.my_str_list).append("z"))
     assert item.my_str_list == ["z"]
+
+
+def test_an_update_without_refresh(engine: Engine, model: type[Thing]) -> None:
+    """test_no_refresh, test_ignore_refresh: after ``refresh=False`` the changed field cannot
+    be read until the object is loaded again (dyntastic's refresh()); the others stay"""
+    item = saved(engine, model)
+    engine.update(item, col(Thing.my_str).set("bar"), refresh=False)
+    with pytest.raises(UnloadedField, match="my_str"):
+        _ = item.my_str
+    assert item.my_int == 5
+    assert stored(engine, item).my_str == "bar"
+    engine.load(item)
+    assert item.my_str == "bar"
 
 
 @pytest.mark.parametrize(

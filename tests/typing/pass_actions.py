@@ -63,3 +63,4 @@ def actions(engine: Engine, acct: Account) -> None:
 
 async def async_actions(engine: AsyncEngine, acct: Account) -> None:
     assert_type(await engine.update(acct, col(Account.hits).add(1)), Account)
+    assert_type(await engine.update(acct, col(Account.hits).add(1), refresh=False), Account)
