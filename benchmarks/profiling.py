@@ -35,8 +35,7 @@ def workload(name: str, n: int) -> Callable[[], object]:
 
         def load() -> None:
             for w in wires:
-                obj = INFO.instance_from(w, None)
-                tracking.remember(obj, tracking.seen(INFO, w, None))
+                tracking.loaded(INFO, INFO.instance_from(w, None), w, None)
 
         return load
     if name == "save":

@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import dataclasses
+import operator
 import threading
 from collections.abc import Callable, Generator, Mapping
 from contextvars import ContextVar
@@ -151,9 +152,9 @@ def _assigning() -> Generator[None]:
         _ASSIGNING.reset(token)
 
 
-def fields_set(obj: BaseModel) -> set[str]:
-    """The live set of field names ``obj`` was given (``model_fields_set`` is the same set)."""
-    return obj.__pydantic_fields_set__
+#: The live set of field names an object was given (``model_fields_set`` is the same set); a
+#: C-level getter, no Python call: it runs once per loaded object.
+fields_set: Callable[[BaseModel], set[str]] = operator.attrgetter("__pydantic_fields_set__")
 
 
 def replace_fields_set(obj: BaseModel, names: set[str]) -> None:

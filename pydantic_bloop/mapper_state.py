@@ -3,7 +3,7 @@
 A model class carries its `ModelInfo` in its own ``__dict__`` (never inherited: a subclass has
 its own), or, while one of its annotations waits for a forward reference, the function that
 completes it on first use. An instance carries its `Snapshot` (what it last saw of its stored
-item) in a slot of `Base`. Every other module reaches them through these functions, as
+item) in slots of `Base`. Every other module reaches them through these functions, as
 SQLAlchemy's ``manager_of_class`` / ``instance_state`` do, never by attribute name.
 
 Internal: a leaf module (it imports nothing of the package but `errors`), so that any module may
@@ -13,7 +13,7 @@ import it at import time without a cycle.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from .errors import InvalidModel
@@ -25,7 +25,9 @@ if TYPE_CHECKING:
 M = TypeVar("M", bound="Base")
 
 INFO_ATTRIBUTE = "__bloop__"
-SNAPSHOT_SLOT = "__bloop_snapshot__"  # named in Base.__slots__
+SNAPSHOT_SLOT = "__bloop_snapshot__"  # Base.__slots__: the Snapshot, or a read's item
+KEPT_SLOT = "__bloop_kept__"  # Base.__slots__: a read's kept values (see remember_read)
+SLOTS = (SNAPSHOT_SLOT, KEPT_SLOT)
 _DEFERRED_ATTRIBUTE = "__bloop_deferred__"
 
 
@@ -82,33 +84,72 @@ def model_info(model: type[M]) -> ModelInfo[M]:
 # -- instances -----------------------------------------------------------------------------------
 
 
-def snapshot_of(obj: Base) -> Snapshot | None:
-    """The snapshot of ``obj``; None for an object never loaded or saved."""
+def seen_by(obj: Base) -> Snapshot | dict[str, Any] | None:
+    """What ``obj`` carries of what it last saw: its `Snapshot`, or a whole read's stored item
+    (see `remember_read`); None for an object never loaded or saved."""
     try:
-        snapshot: Snapshot | None = object.__getattribute__(obj, SNAPSHOT_SLOT)
+        seen: Snapshot | dict[str, Any] | None = object.__getattribute__(obj, SNAPSHOT_SLOT)
     except AttributeError:
         return None
-    return snapshot
+    return seen
+
+
+def kept_by(obj: Base) -> tuple[Any, ...]:
+    """The values of the immutable fields of ``obj`` when it was read (with `remember_read`)."""
+    kept: tuple[Any, ...] = object.__getattribute__(obj, KEPT_SLOT)
+    return kept
 
 
 def remember(obj: Base, snapshot: Snapshot | None) -> None:
     """Make ``snapshot`` what ``obj`` last saw of its stored item."""
-    object.__setattr__(obj, SNAPSHOT_SLOT, snapshot)
+    _set_seen(obj, snapshot)
+    _set_kept(obj, None)
+
+
+def remember_read(obj: Base, item: dict[str, Any], kept: tuple[Any, ...]) -> None:
+    """``obj`` was just read whole from ``item``; ``kept``: the values of its immutable fields.
+
+    Only the item and those values are kept, in two slots: a `Snapshot` per read would be one
+    more container per loaded object for every full collection to walk (``kept`` holds scalars:
+    the collector stops tracking it), and its construction a Python call. `tracking.snapshot_of`
+    makes the snapshot when one is asked for."""
+    _set_seen(obj, item)
+    _set_kept(obj, kept)
+
+
+def _slot_setter(name: str) -> Callable[[Base, Any], None]:
+    return lambda obj, value: object.__setattr__(obj, name, value)
+
+
+# The slots' own descriptors, once `slot_defined` runs (at import: before any instance exists),
+# set them with no lookup by name: about 4x faster than object.__setattr__.
+_set_seen = _slot_setter(SNAPSHOT_SLOT)
+_set_kept = _slot_setter(KEPT_SLOT)
+
+
+def slot_defined(base: type[Base]) -> None:
+    """``base``, the class that names the slots in its ``__slots__``, exists."""
+    global _set_seen, _set_kept
+    _set_seen = vars(base)[SNAPSHOT_SLOT].__set__
+    _set_kept = vars(base)[KEPT_SLOT].__set__
 
 
 def carry_snapshot(source: Base, twin: Base) -> None:
     """A copy of ``source`` saw what it saw (a snapshot is never mutated: both may share it)."""
-    with contextlib.suppress(AttributeError):  # never loaded nor saved
-        object.__setattr__(twin, SNAPSHOT_SLOT, object.__getattribute__(source, SNAPSHOT_SLOT))
+    for slot in SLOTS:
+        with contextlib.suppress(AttributeError):  # never loaded nor saved
+            object.__setattr__(twin, slot, object.__getattribute__(source, slot))
 
 
 def pickle_snapshot(obj: Base, state: dict[Any, Any]) -> None:
     """Put what ``obj`` last saw into its pickled ``state`` (pydantic's leaves slots out)."""
-    with contextlib.suppress(AttributeError):  # never loaded nor saved
-        state[SNAPSHOT_SLOT] = object.__getattribute__(obj, SNAPSHOT_SLOT)
+    for slot in SLOTS:
+        with contextlib.suppress(AttributeError):  # never loaded nor saved
+            state[slot] = object.__getattribute__(obj, slot)
 
 
 def unpickle_snapshot(obj: Base, state: dict[Any, Any]) -> None:
     """Restore what an unpickled ``obj`` last saw, if its ``state`` has it."""
-    if SNAPSHOT_SLOT in state:
-        object.__setattr__(obj, SNAPSHOT_SLOT, state[SNAPSHOT_SLOT])
+    for slot in SLOTS:
+        if slot in state:
+            object.__setattr__(obj, slot, state[slot])

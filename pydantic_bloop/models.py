@@ -63,7 +63,7 @@ from .indexes import Index, IndexDeclaration, IndexSpec
 from .indexing import check_index_annotations, index_declarations, index_spec
 from .limits import check_key_value, plain_key, plain_key_in, shown, table_key_limits
 from .mapper_state import (
-    SNAPSHOT_SLOT,
+    SLOTS,
     attach_info,
     carry_snapshot,
     defer_info,
@@ -71,6 +71,7 @@ from .mapper_state import (
     model_info,
     own_info,
     pickle_snapshot,
+    slot_defined,
     unpickle_snapshot,
 )
 from .partial_dumps import add_whole_check, check_dump
@@ -348,7 +349,9 @@ class ModelInfo(Generic[M_co]):
         object, whose other fields are unloaded)."""
         try:
             if projected is None or len(projected) == len(self.fields):
-                reader = self._item_reader()
+                reader = self._reader  # (inlined _item_reader: this runs once per object read)
+                if isinstance(reader, _Unbuilt):
+                    reader = self._item_reader()
                 if reader is not None:
                     try:
                         read = reader.read(item)
@@ -515,9 +518,9 @@ def _complete(model: type[M]) -> ModelInfo[M]:
 class Base(BaseModel, metaclass=BloopModelMetaclass):
     """The base of every pydantic_bloop model. A subclass with a ``HashKey`` field is a table."""
 
-    # Where tracking keeps the stored form of what the object last saw; a slot, so it is no
+    # Where tracking keeps the stored form of what the object last saw; slots, so it is no
     # pydantic field or private attribute and never shows in dumps, schemas or equality.
-    __slots__ = (SNAPSHOT_SLOT,)
+    __slots__ = SLOTS
     __bloop__: ClassVar[ModelInfo]
     model_config = ConfigDict(ignored_types=(IndexDeclaration,))
 
@@ -580,6 +583,8 @@ class Base(BaseModel, metaclass=BloopModelMetaclass):
         super().__setstate__(state)
         unpickle_snapshot(self, state)
 
+
+slot_defined(Base)
 
 __all__ = ["Base", "BloopConfig", "FieldSpec", "ModelInfo", "model_info"]
 

@@ -27,7 +27,7 @@ from .hooks import report_object
 from .models import Base, ModelInfo, model_info
 from .outcomes import settle, summary, unknown
 from .plans import Backoff, Call, DeferredCall, Parallel, Plan, Response, Sleep
-from .tracking import refresh, remember, seen
+from .tracking import loaded, refresh, remember
 from .types import AttributeValue
 from .writes import (
     KeyId,
@@ -95,7 +95,7 @@ def get_or_none(
     if item is None or found is None:  # (another entity's item is not this model's)
         return None
     obj = found.instance_from(item, None)
-    remember(obj, seen(found, item, None, obj))
+    loaded(found, obj, item, None)
     report_object("loaded", obj, table)
     return obj
 

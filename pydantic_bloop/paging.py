@@ -33,7 +33,7 @@ from .indexes import IndexSpec
 from .models import Base, FieldSpec, ModelInfo
 from .plans import Call, Plan, Response
 from .tokens import KeyAttribute, Resumed, check_seal, encode_token, identity_of, key_attribute
-from .tracking import remember, same, seen
+from .tracking import loaded, same
 from .types import AttributeValue
 
 M = TypeVar("M", bound=Base)
@@ -245,7 +245,7 @@ class Cursor(Generic[M]):
                 if self.state.on_invalid == "collect":
                     self.invalid.append(InvalidResult(error.key, error))
                 continue
-            remember(obj, seen(info, item, projected, obj))
+            loaded(info, obj, item, projected)
             report_object("loaded", obj, self.table)
             self._pass(position)
             self.count += 1

@@ -8,8 +8,8 @@ tuple of scalars, which the collector stops tracking at its first pass (a copy o
 ``__dict__`` stayed tracked for the object's life: one more container for every full
 collection to walk, for every object loaded).
 
-Internal: not part of the public API (snapshots are reached with `snapshot_of` and `remember`,
-which `mapper_state` owns).
+Internal: not part of the public API (snapshots are reached with `snapshot_of` and `remember`;
+`mapper_state` owns where objects keep them).
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from ._pydantic_compat import replace_fields_set
 from .conditions import Condition, Or, PathEquals, and_all
 
 # snapshots live on objects: reached through mapper_state, re-exported for the operations
+from .mapper_state import kept_by, model_info, remember_read, seen_by
 from .mapper_state import remember as remember
-from .mapper_state import snapshot_of as snapshot_of
 from .types import MISSING, AttributeValue
 from .updates import Update
 
@@ -82,6 +82,33 @@ def seen(
     return Snapshot(item, info.dynamo_names(names), kept)
 
 
+def loaded(
+    info: ModelInfo, obj: Base, item: Mapping[str, AttributeValue], names: frozenset[str] | None
+) -> None:
+    """``obj`` (of ``info``) was just made from ``item`` with the fields ``names`` (None: all):
+    remember it as seen, as ``remember(obj, seen(info, item, names, obj))`` would. Reads do
+    this once per object: a whole read keeps no `Snapshot` (see `mapper_state.remember_read`),
+    `snapshot_of` makes it when asked."""
+    table = _TABLES.get(info.model)
+    if table is None or table.info is not info:
+        table = _table(info)
+    if names is None and isinstance(item, dict) and type(obj) is info.model:
+        remember_read(obj, item, table.keep(obj.__dict__))
+    else:
+        remember(obj, seen(info, item, names, obj))
+
+
+def snapshot_of(obj: Base) -> Snapshot | None:
+    """The snapshot of ``obj``; None for an object never loaded or saved."""
+    seen = seen_by(obj)
+    if isinstance(seen, dict):  # read whole (see `loaded`): all its stored names were expected
+        names = model_info(type(obj)).dynamo_names(None)
+        snapshot = Snapshot(seen, names, kept_by(obj))
+        remember(obj, snapshot)  # made once: the object is about to be saved or compared
+        return snapshot
+    return seen
+
+
 def unsure(obj: Base, before: Snapshot | None, after: Snapshot | None, deleted: bool) -> None:
     """The outcome of a write of ``obj`` is unknown (no answer came, or the caller was cancelled
     with the request in flight): the stored item is what ``obj`` saw ``before`` (None: nothing)
@@ -105,7 +132,10 @@ def refresh(info: ModelInfo, obj: Base, item: dict[str, AttributeValue]) -> None
     values.clear()
     values.update(fresh)
     replace_fields_set(obj, given)
-    remember(obj, Snapshot(item, info.dynamo_names(None), _table(info).keep(fresh)))
+    if type(obj) is info.model:  # as `loaded`: no Snapshot made yet
+        remember_read(obj, item, _table(info).keep(fresh))
+    else:
+        remember(obj, Snapshot(item, info.dynamo_names(None), _table(info).keep(fresh)))
 
 
 @dataclass(slots=True, eq=False)  # not frozen: its __init__ would cost a call per field
@@ -195,10 +225,11 @@ class _Table:
     (from the template, or the field's default), and the next save writes it, so that the item
     gets into the index. Other fields filled on load (defaults) are not."""
 
-    __slots__ = ("_grab", "fields", "info", "kept", "position")
+    __slots__ = ("_grab", "fields", "info", "kept", "names", "position")
 
     def __init__(self, info: ModelInfo) -> None:
         self.info = info
+        self.names = info.dynamo_names(None)  # every stored name: what a whole read expects
         indexed = {spec.name for index in info.indexes.values() for spec in index.keys}
         indexed.update(info.templates)
         self.kept = tuple(s.name for s in info.fields.values() if s.immutable)

@@ -82,11 +82,10 @@ def local_cases(n: int) -> list[_Entry]:
         for o in objs:
             dump_item(o)
 
-    def load() -> None:
-        instance_from, remember, seen = INFO.instance_from, tracking.remember, tracking.seen
+    def load() -> None:  # what a query or a get does per item
+        instance_from, loaded = INFO.instance_from, tracking.loaded
         for w in wires:
-            obj = instance_from(w, None)
-            remember(obj, seen(INFO, w, None))
+            loaded(INFO, instance_from(w, None), w, None)
 
     loaded = INFO.instance_from(wires[7], None)
     assert loaded.model_dump() == PlainItem(**values[7]).model_dump(), "pydantic_bloop round trip"
@@ -95,7 +94,7 @@ def local_cases(n: int) -> list[_Entry]:
         target=Target("ratio_max", 2.0),
     )
     add(
-        Case("load", "pydantic_bloop: instance_from + tracking.remember(seen)", n, load),
+        Case("load", "pydantic_bloop: instance_from + tracking.loaded", n, load),
         target=Target("ratio_max", 2.0),
     )
 
@@ -111,9 +110,9 @@ def local_cases(n: int) -> list[_Entry]:
             reader.read(w)
 
     def remember_seen() -> None:
-        remember, seen = tracking.remember, tracking.seen
+        loaded = tracking.loaded
         for obj, w in zip(instances, wires, strict=True):
-            remember(obj, seen(INFO, w, None, obj))
+            loaded(INFO, obj, w, None)
 
     def values_from() -> None:
         for w in wires:
@@ -125,7 +124,7 @@ def local_cases(n: int) -> list[_Entry]:
             validate(v, by_name=True)
 
     add(Case("load", "wire reader: one pydantic-core call", n, read), detail=True)
-    add(Case("load", "tracking: remember(obj, seen(...))", n, remember_seen), detail=True)
+    add(Case("load", "tracking: loaded(...)", n, remember_seen), detail=True)
     add(Case("load", "general path: values_from(item)", n, values_from), detail=True)
     add(
         Case("load", "general path: model_validate(values, by_name=True)", n, validate_loaded),

@@ -173,7 +173,7 @@ def _run(options: Options) -> list[Row]:
 
     def remember() -> None:
         for obj, item in zip(instances, items, strict=True):
-            tracking.remember(obj, tracking.seen(INFO, item, None))
+            tracking.loaded(INFO, obj, item, None)
 
     parts = _rounds(
         [
@@ -245,7 +245,7 @@ def _run(options: Options) -> list[Row]:
         ),
         Row(
             SCENARIO,
-            "tracking: remember(obj, seen(...))",
+            "tracking: loaded(...)",
             "µs/item",
             parts["remember"],
             detail=True,
