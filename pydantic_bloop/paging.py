@@ -162,10 +162,16 @@ class Cursor(Generic[M]):
         self.start = state.start  # the ExclusiveStartKey of the next request
         self.done = False  # DynamoDB has no more pages
         self.remaining = state.limit
-        # (item, position after it: the item's own key, or the page's end for its last item).
-        # Objects are built as they are handed out, so taking the first few results of a 1 MB
-        # page does not validate thousands of them.
-        self.buffer: deque[tuple[dict[str, AttributeValue], Position | _Own]] = deque()
+        # Items not handed out yet. Objects are built as they are handed out, so taking the
+        # first few results of a 1 MB page does not validate thousands of them. The position
+        # after a buffered item is its own key, but after the last item of a page: the page's
+        # end, in ``_ends`` as (the item's number among all buffered, position). No (item,
+        # position) pair per item: thousands of containers the collector would promote while
+        # a page is read.
+        self.buffer: deque[dict[str, AttributeValue]] = deque()
+        self._ends: deque[tuple[int, Position]] = deque()
+        self._buffered = 0  # items buffered so far
+        self._passed = 0  # items handed out or passed over so far
         self.position: Position | _Own = state.start  # after the last item handed out
         self._last: dict[str, AttributeValue] = {}  # the last item handed out (or skipped)
         self.count = 0
@@ -202,17 +208,17 @@ class Cursor(Generic[M]):
         end: dict[str, AttributeValue] | None = response.get("LastEvaluatedKey") or None
         page_end: Position = END if end is None else end
         items: list[dict[str, AttributeValue]] = response.get("Items", [])
-        self.buffer.extend((item, _OWN) for item in items)
-        if items:
-            self.buffer[-1] = (items[-1], page_end)
-        if not items:
-            # nothing to hand out: the position moves with the page, or with the last buffered
-            # item when a driver fetched ahead
-            if self.buffer:
-                item, _ = self.buffer.pop()
-                self.buffer.append((item, page_end))
-            else:
-                self.position = page_end
+        self.buffer.extend(items)
+        self._buffered += len(items)
+        if self.buffer:
+            # after the page's last item (none: the last buffered one, when a driver fetched
+            # ahead), the page's end
+            last = self._buffered - 1
+            if self._ends and self._ends[-1][0] == last:
+                self._ends.pop()
+            self._ends.append((last, page_end))
+        else:
+            self.position = page_end  # nothing to hand out: the position moves with the page
         self.scanned += int(response.get("ScannedCount", 0))
         capacity = response.get("ConsumedCapacity")
         if capacity:
@@ -227,7 +233,9 @@ class Cursor(Generic[M]):
         skipped, or collected, as ``on_invalid`` says): the position moves past it, so the next
         ``pop()`` and the token go on after it."""
         while self.buffer and self.remaining != 0:
-            item, position = self.buffer[0]
+            item = self.buffer[0]
+            ends = self._ends
+            position = ends[0][1] if ends and ends[0][0] == self._passed else _OWN
             info = self.readers.info_for(item)
             if info is None:  # another entity's item (the filter keeps those out: a guard)
                 self._pass(position)
@@ -256,8 +264,10 @@ class Cursor(Generic[M]):
 
     def _pass(self, position: Position | _Own) -> None:
         """Done with the first buffered item: the position is after it."""
-        item, _ = self.buffer.popleft()
-        self.position, self._last = position, item
+        self.position, self._last = position, self.buffer.popleft()
+        if self._ends and self._ends[0][0] == self._passed:
+            self._ends.popleft()
+        self._passed += 1
 
     def _projected_of(self, info: ModelInfo[M]) -> frozenset[str] | None:
         """What the results of ``info`` carry: the query's model's, or a subclass's or another
