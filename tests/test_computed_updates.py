@@ -19,6 +19,7 @@ from pydantic_bloop import (
     HashKey,
     InvalidUpdate,
     InvalidValue,
+    UnloadedField,
     UpdateValue,
     col,
     key_only,
@@ -280,3 +281,22 @@ def test_a_stored_operand_of_another_type_is_an_invalid_update(
     with pytest.raises(InvalidUpdate, match=re.escape("it reads Tally.base")):
         engine.update(key_only(Tally, id="t"), col(Tally.base).add(1))
     assert stored(client, engine) == {"id": {"S": "t"}, "base": {"S": "x"}}
+
+
+@pytest.mark.dynalite_unsupported("no transactions in dynalite")
+def test_computed_values_in_a_transaction(engine: Engine, client: DynamoDBClient) -> None:
+    """tx.update builds the same SET; a transaction returns no item, so the fields computed are
+    unloaded on the object until it is loaded."""
+    tally = saved(engine, hits=5, words=["b"])
+    with engine.transaction() as tx:
+        tx.update(
+            tally,
+            col(Tally.hits).set(100 - col(Tally.hits)),
+            col(Tally.words).set(list_append(col(Tally.words), ["c"])),
+        )
+    item = stored(client, engine)
+    assert item["h"] == {"N": "95"} and item["words"] == {"L": [{"S": "b"}, {"S": "c"}]}
+    with pytest.raises(UnloadedField, match="hits"):
+        _ = tally.hits
+    engine.load(tally)
+    assert (tally.hits, tally.words) == (95, ["b", "c"])
