@@ -18,7 +18,7 @@ Internal: import public names from ``pydantic_bloop``.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from operator import methodcaller
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from pydantic_core import SchemaValidator
@@ -59,7 +59,10 @@ class ItemReader(Generic[M]):
         """The instance ``item`` stores; None when this reader cannot tell (the general path
         decides); ``ValidationError`` when it does not validate."""
         if self._instances is not None:
-            obj: M = self._instances.validate_python(item)
+            try:
+                obj: M = self._instances.validate_python(item)
+            except KeyError:  # a list element without the element's tag (see _wire_field)
+                return None
             given = fields_set(obj)
             if len(given) < len(self._attributes) and self._mistyped(item, given):
                 return None
@@ -74,7 +77,10 @@ class ItemReader(Generic[M]):
     def read_values(self, item: Mapping[str, Any]) -> tuple[dict[str, Any], set[str]] | None:
         """What the instance `read` makes would hold: its field values and the names of the
         fields given (new objects, the caller's); None and errors as `read`."""
-        values, _extra, fields_set = self._validator.validate_python(item)
+        try:
+            values, _extra, fields_set = self._validator.validate_python(item)
+        except KeyError:  # a list element without the element's tag (see _wire_field)
+            return None
         if len(fields_set) < len(self._attributes) and self._mistyped(item, fields_set):
             return None
         return values, fields_set
@@ -113,8 +119,11 @@ def _wire_field(spec: FieldSpec) -> WireField:
     elements = None
     element = codec.element
     if codec.dynamo_type == "L" and element is not None and element.wire_tag is not None:
-        # each element's value read by C callables: no Python call of ``load`` per list
-        steps = (methodcaller("get", element.wire_tag), element.wire_parse)
+        # each element's value read by C callables: no Python call of ``load`` per list. An
+        # element without the tag (NULL, another type) raises KeyError, so the general path
+        # reads it: ``get`` would give None, which a nullable element takes silently and
+        # ``fromisoformat`` refuses with a TypeError.
+        steps = (itemgetter(element.wire_tag), element.wire_parse)
         elements = ("L", tuple(step for step in steps if step is not None))
     absent = codec.load_absent()
     if absent is MISSING:

@@ -167,3 +167,79 @@ def test_a_loaded_datetime_dumps_and_saves_as_the_one_saved(
     assert Dated.model_validate(saved.model_dump(mode="json")) == loaded  # pydantic's own reading
     engine.save(loaded)  # nothing changed: the stored item stays as it was
     assert _stored(client, f"{table_prefix}Dated") == stored
+
+
+class Listed(Base):
+    """Lists without defaults: the fast reader reads their elements from the tagged form."""
+
+    id: Annotated[str, HashKey()]
+    labels: list[str | None]
+    counts: list[int | None]
+    days: list[datetime]
+    maybe_days: list[datetime | None]
+
+
+_LISTED = {name: {"L": []} for name in ("labels", "counts", "days", "maybe_days")}
+
+
+@pytest.mark.parametrize(
+    ("attributes", "expected"),
+    [  # a NULL element or one stored with another type: what the general path reads
+        ({"labels": {"L": [{"S": "a"}, {"NULL": True}]}}, {"labels": ["a", None]}),
+        ({"maybe_days": {"L": [{"NULL": True}]}}, {"maybe_days": [None]}),
+        ({"counts": {"L": [{"S": "2"}, {"NULL": True}]}}, {"counts": [2, None]}),
+        (
+            {"days": {"L": [{"N": "1700000000"}]}},
+            {"days": [datetime.fromtimestamp(1700000000, UTC)]},
+        ),
+    ],
+)
+def test_list_elements_null_or_of_another_type_load_as_the_general_path_reads_them(
+    make_engine: MakeEngine,
+    client: DynamoDBClient,
+    table_prefix: str,
+    attributes: dict[str, Any],
+    expected: dict[str, Any],
+) -> None:
+    engine = make_engine()
+    engine.bind(Listed)
+    table = f"{table_prefix}Listed"
+    _put(client, table, **{**_LISTED, **attributes})
+    before = _stored(client, table)
+    got = engine.get(Listed, id="k")
+    [queried] = engine.query(Listed).key(col(Listed.id) == "k").all()
+    for obj in (got, queried):
+        for name, value in expected.items():
+            assert getattr(obj, name) == value
+    if "labels" in attributes or "maybe_days" in attributes:  # as pydantic_bloop stores them
+        engine.save(got)  # nothing changed: nothing rewritten
+        assert _stored(client, table) == before
+
+
+@pytest.mark.parametrize(
+    ("attributes", "field"),
+    [  # never a silent None for a value of another type, never a raw TypeError
+        ({"labels": {"L": [{"N": "5"}]}}, "labels.0"),
+        ({"labels": {"L": [{"L": []}]}}, "labels.0"),
+        ({"days": {"L": [{"NULL": True}]}}, "days.0"),
+        ({"maybe_days": {"L": [{"BOOL": True}]}}, "maybe_days.0"),
+    ],
+)
+def test_an_unreadable_list_element_is_invalid_item_naming_it(
+    make_engine: MakeEngine,
+    client: DynamoDBClient,
+    table_prefix: str,
+    attributes: dict[str, Any],
+    field: str,
+) -> None:
+    engine = make_engine()
+    engine.bind(Listed)
+    table = f"{table_prefix}Listed"
+    _put(client, table, **{**_LISTED, **attributes})
+    for read in (
+        lambda: engine.get(Listed, id="k"),
+        lambda: engine.query(Listed).key(col(Listed.id) == "k").all(),
+    ):
+        with pytest.raises(InvalidItem) as caught:
+            read()
+        assert "Listed" in str(caught.value) and field in str(caught.value)
