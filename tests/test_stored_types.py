@@ -179,7 +179,7 @@ class Listed(Base):
     maybe_days: list[datetime | None]
 
 
-_LISTED = {name: {"L": []} for name in ("labels", "counts", "days", "maybe_days")}
+_LISTED: dict[str, Any] = {name: {"L": []} for name in ("labels", "counts", "days", "maybe_days")}
 
 
 @pytest.mark.parametrize(
