@@ -33,7 +33,7 @@ from .tracking import Snapshot, atomic_condition, current_snapshot, diff, kept_w
 from .types import MISSING
 from .updates import Remove, Update
 from .versions import bump
-from .writes import TableOf, Write, WriteOptions, check_columns
+from .writes import TableOf, Write, WriteOptions, check_columns, with_version
 
 __all__ = ["update", "update_write"]
 
@@ -97,6 +97,12 @@ def update_write(
     changed = {a.column.field for a in actions}
     if guard is not None and guard.value is None and info.version is not None:
         changed.add(info.version.name)  # an update by key: the version it stores is unknown
+    if after is not None:
+        after = _forgetting(after, info, changed)
+        if guard is not None and guard.value is not None:
+            # what the object saw once no item comes back (refresh off, a transaction): the
+            # version it wrote, which its next write checks
+            after = with_version(info, after, guard.value)
     return Write(
         obj,
         info,
@@ -105,7 +111,7 @@ def update_write(
         "update",
         update=update,
         condition=and_all([condition, atomic, guard.condition if guard else None]),
-        after=None if after is None else _forgetting(after, info, changed),
+        after=after,
         version=guard.value if guard else None,
         returns=True,
         forget=tuple(sorted(changed)),

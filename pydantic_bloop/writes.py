@@ -66,6 +66,7 @@ __all__ = [
     "describe_objects",
     "key_id",
     "save_write",
+    "with_version",
 ]
 
 Persist = Literal["update", "overwrite"]
@@ -343,7 +344,7 @@ def _versioned_save(
         guard = versions.bump(info, obj, before)
         item = {**info.dump_item(obj, key), info.version.dynamo_name: {"N": str(guard.value)}}
         _check_size(obj, item)
-        after = _with_version(info, seen(info, item, None, obj), guard.value)
+        after = with_version(info, seen(info, item, None, obj), guard.value)
         full = and_all([condition, guard.condition])
         return Write(
             obj,
@@ -386,13 +387,13 @@ def _versioned_save(
         "update",
         update=Update((*pending.actions, guard.action)),
         condition=and_all([condition, guard.condition]),
-        after=_with_version(info, changes.after, guard.value),
+        after=with_version(info, changes.after, guard.value),
         version=guard.value,
         guard=guard.condition,
     )
 
 
-def _with_version(info: ModelInfo, snapshot: Snapshot, value: int | None) -> Snapshot:
+def with_version(info: ModelInfo, snapshot: Snapshot, value: int | None) -> Snapshot:
     """``snapshot`` as it is once the version ``value`` is stored."""
     assert info.version is not None and value is not None
     name, stored = info.version.name, info.version.dynamo_name

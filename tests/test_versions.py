@@ -206,6 +206,29 @@ def test_update_checks_and_increments_the_version(
     assert item is not None and item["v"] == {"N": "2"}
 
 
+@pytest.mark.parametrize("how", ["refresh=False", "transaction"])
+def test_an_update_with_no_item_back_remembers_the_version_it_wrote(
+    engine: Engine, client: DynamoDBClient, how: str, skip_on_dynalite: Callable[[str], None]
+) -> None:
+    """The object wrote the next version itself: its next write checks that one (it is not
+    stale), as after an update that returns the item."""
+    doc = Doc(id="d")
+    engine.save(doc)
+    if how == "transaction":
+        skip_on_dynalite("no transactions in dynalite")
+        with engine.transaction() as tx:
+            tx.update(doc, col(Doc.hits).add(1))
+    else:
+        engine.update(doc, col(Doc.hits).add(1), refresh=False)
+    assert doc.version == 2
+    doc.text = "then"
+    engine.save(doc)  # conditioned on v = 2, the version it stored
+    engine.update(doc, col(Doc.hits).add(1), refresh=False)
+    item = stored(client, engine)
+    assert item is not None and item["v"] == {"N": "4"} and item["text"] == {"S": "then"}
+    assert item["hits"] == {"N": "2"} and doc.version == 4
+
+
 def test_an_update_by_key_adds_one_to_the_stored_version(
     engine: Engine, client: DynamoDBClient, request_log: RequestLog
 ) -> None:
