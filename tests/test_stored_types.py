@@ -216,15 +216,16 @@ def test_list_elements_null_or_of_another_type_load_as_the_general_path_reads_th
         assert _stored(client, table) == before
 
 
-@pytest.mark.parametrize(
-    ("attributes", "field"),
-    [  # never a silent None for a value of another type, never a raw TypeError
-        ({"labels": {"L": [{"N": "5"}]}}, "labels.0"),
-        ({"labels": {"L": [{"L": []}]}}, "labels.0"),
-        ({"days": {"L": [{"NULL": True}]}}, "days.0"),
-        ({"maybe_days": {"L": [{"BOOL": True}]}}, "maybe_days.0"),
-    ],
-)
+UNREADABLE_ELEMENTS: list[tuple[dict[str, Any], str]] = [
+    # never a silent None for a value of another type, never a raw TypeError
+    ({"labels": {"L": [{"N": "5"}]}}, "labels.0"),
+    ({"labels": {"L": [{"L": []}]}}, "labels.0"),
+    ({"days": {"L": [{"NULL": True}]}}, "days.0"),
+    ({"maybe_days": {"L": [{"BOOL": True}]}}, "maybe_days.0"),
+]
+
+
+@pytest.mark.parametrize(("attributes", "field"), UNREADABLE_ELEMENTS)
 def test_an_unreadable_list_element_is_invalid_item_naming_it(
     make_engine: MakeEngine,
     client: DynamoDBClient,
