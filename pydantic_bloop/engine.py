@@ -43,6 +43,7 @@ from .stream_reader import OnError, Start
 from .table_admin import TableDescription
 from .table_options import TableOption
 from .transactions import Transaction
+from .types import AttributeValue
 from .types.scalars import SecretCodec
 from .watch import Watch, watched
 from .writes import WriteOptions
@@ -220,9 +221,7 @@ class EngineCore:
         key: abc.Mapping[str, object] | None,
         fields: dict[str, object],
     ) -> Plan[M]:
-        info = model_info(model)
-        wire_key = operations.get_key(info, key, fields, consistent)
-        table = self.table_name(model)
+        info, table, wire_key = self._get_target(model, consistent, key, fields)
         return (yield from operations.get(info, table, wire_key, consistent))
 
     def _get_or_none_plan(
@@ -232,10 +231,20 @@ class EngineCore:
         key: abc.Mapping[str, object] | None,
         fields: dict[str, object],
     ) -> Plan[M | None]:
+        info, table, wire_key = self._get_target(model, consistent, key, fields)
+        return (yield from operations.get_or_none(info, table, wire_key, consistent))
+
+    def _get_target(
+        self,
+        model: type[M],
+        consistent: bool,
+        key: abc.Mapping[str, object] | None,
+        fields: dict[str, object],
+    ) -> tuple[ModelInfo[M], str, dict[str, AttributeValue]]:
+        """What a get of ``model`` reads: its info, its table and the stored key (checked)."""
         info = model_info(model)
         wire_key = operations.get_key(info, key, fields, consistent)
-        table = self.table_name(model)
-        return (yield from operations.get_or_none(info, table, wire_key, consistent))
+        return info, self.table_name(model), wire_key
 
     def _load_plan(self, objs: Sequence[Base], consistent: bool, transaction: bool) -> Plan[None]:
         if transaction:

@@ -100,10 +100,8 @@ def _checks(info: ModelInfo) -> dict[str, _Check]:
     return checks
 
 
-# by model: (name, stored name, dump) of each key field, and (stored name, byte limit) of each
-_KeyDumper = tuple[str, str, Callable[[Any], AttributeValue | None]]
+# (stored name, byte limit) of each table key field
 _KeyLimits = tuple[tuple[str, int], ...]
-_KEY_DUMPERS: dict[type[Any], tuple[ModelInfo, tuple[_KeyDumper, ...], _KeyLimits]] = {}
 
 
 def table_key_limits(info: ModelInfo) -> _KeyLimits:
@@ -116,20 +114,16 @@ def plain_key(info: ModelInfo, values: Mapping[str, Any]) -> dict[str, Attribute
     """The primary key of an object's field ``values`` when each key dumps to a number or a
     short ASCII string, which need no further check; None: dump and check it field by field
     (which names the field at fault)."""
-    cached = _KEY_DUMPERS.get(info.model)
-    if cached is None or cached[0] is not info:
-        dumpers = tuple((s.name, s.dynamo_name, s.codec.dump) for s in info.keys)
-        cached = _KEY_DUMPERS[info.model] = (info, dumpers, table_key_limits(info))
     key: dict[str, AttributeValue] = {}
     try:
-        for name, dynamo_name, dump in cached[1]:
+        for name, dynamo_name, dump in info.key_dumpers:
             dumped = dump(values[name])
             if dumped is None:
                 return None
             key[dynamo_name] = dumped
     except Exception:  # the caller's checked loop raises it again, naming the field
         return None
-    return key if plain_key_in(key, cached[2]) else None
+    return key if plain_key_in(key, info.key_limits) else None
 
 
 def plain_key_in(item: Mapping[str, AttributeValue], limits: _KeyLimits) -> bool:

@@ -171,13 +171,18 @@ class ModelInfo(Generic[M_co]):
         return tuple(k.dynamo_name for k in self.keys)
 
     @cached_property
-    def _item_dumpers(self) -> tuple[tuple[str, str, Callable[[Any], AttributeValue | None]], ...]:
-        """(name, stored name, dump) of every field, the keys first (their order in the item)."""
-        keys = tuple((s.name, s.dynamo_name, s.codec.dump) for s in self.keys)
-        return keys + self._dumpers
+    def key_dumpers(self) -> tuple[tuple[str, str, Callable[[Any], AttributeValue | None]], ...]:
+        """(name, stored name, dump) of each key field (`limits.plain_key`'s loop)."""
+        return tuple((s.name, s.dynamo_name, s.codec.dump) for s in self.keys)
 
     @cached_property
-    def _key_limits(self) -> tuple[tuple[str, int], ...]:
+    def _item_dumpers(self) -> tuple[tuple[str, str, Callable[[Any], AttributeValue | None]], ...]:
+        """(name, stored name, dump) of every field, the keys first (their order in the item)."""
+        return self.key_dumpers + self._dumpers
+
+    @cached_property
+    def key_limits(self) -> tuple[tuple[str, int], ...]:
+        """(stored name, byte limit) of each key field (`limits.plain_key_in`)."""
         return table_key_limits(self)
 
     @property
@@ -271,7 +276,7 @@ class ModelInfo(Generic[M_co]):
                     walked[dynamo_name] = dumped
         except (KeyError, TypeError, ValueError, RecursionError):
             item = None
-        if key is None and (item is None or not plain_key_in(item, self._key_limits)):
+        if key is None and (item is None or not plain_key_in(item, self.key_limits)):
             key = self.key_of(obj)  # the checked loop, which names the key field at fault
             if item is not None:
                 item.update(key)

@@ -225,11 +225,10 @@ class _Table:
     (from the template, or the field's default), and the next save writes it, so that the item
     gets into the index. Other fields filled on load (defaults) are not."""
 
-    __slots__ = ("_grab", "fields", "info", "kept", "names", "position")
+    __slots__ = ("_grab", "fields", "info", "kept", "position")
 
     def __init__(self, info: ModelInfo) -> None:
         self.info = info
-        self.names = info.dynamo_names(None)  # every stored name: what a whole read expects
         indexed = {spec.name for index in info.indexes.values() for spec in index.keys}
         indexed.update(info.templates)
         self.kept = tuple(s.name for s in info.fields.values() if s.immutable)

@@ -343,7 +343,7 @@ def _versioned_save(
     if persist == "overwrite":
         guard = versions.bump(info, obj, before)
         item = {**info.dump_item(obj, key), info.version.dynamo_name: {"N": str(guard.value)}}
-        _check_size(obj, item)
+        check_write(info, obj, item)
         after = with_version(info, seen(info, item, None, obj), guard.value)
         full = and_all([condition, guard.condition])
         return Write(
@@ -359,7 +359,7 @@ def _versioned_save(
             guard=guard.condition,
         )
     changes = diff(info, obj, key)
-    _check_size(obj, {**key, **changes.set})
+    check_write(info, obj, {**key, **changes.set})
     stored = (info.version.dynamo_name,)
     pending = Update(a for a in changes.update.actions if a.path != stored)  # ours to write
     if not pending and before is not None:
@@ -430,11 +430,6 @@ def check_columns(info: ModelInfo, obj: Base, condition: Condition) -> None:
 
 
 # -- limits and messages -----------------------------------------------------------------------
-
-
-def _check_size(obj: Base, item: dict[str, AttributeValue]) -> None:
-    """What DynamoDB would refuse, and values the model could not read back (see limits.py)."""
-    check_write(model_info(type(obj)), obj, item)
 
 
 def describe_objects(objs: Sequence[Base], most: int = 10) -> str:
