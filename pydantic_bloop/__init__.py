@@ -38,7 +38,7 @@ from .errors import (
     UnloadedField,
     UnsupportedOption,
 )
-from .hooks import CommitEvent, Hooks, ObjectEvent, TableEvent
+from .hooks import CommitEvent, Hooks, ObjectEvent, TableEvent, WriteEvent
 from .indexes import GlobalIndex, Index, LocalIndex
 from .items import from_item, key_only, to_item
 from .lean_transport import LeanTransport
@@ -137,6 +137,7 @@ __all__ = [
     "UpdateOperand",
     "UpdateValue",
     "Version",
+    "WriteEvent",
     "aio_client",
     "col",
     "from_item",

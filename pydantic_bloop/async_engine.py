@@ -336,7 +336,13 @@ class AsyncEngine(EngineCore):
     async def run(self, plan: Plan[R]) -> R:
         """Carry out ``plan`` (see ``pydantic_bloop.plans``): the async twin of ``Engine.run``."""
         return await self.hooks.run_async(
-            lambda: run_async(self._watched(plan), self._execute, self._parallel, asyncio.sleep)
+            lambda: run_async(
+                self._watched(plan),
+                self._execute,
+                self._parallel,
+                asyncio.sleep,
+                self.hooks.await_before,
+            )
         )
 
 

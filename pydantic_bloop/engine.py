@@ -544,7 +544,13 @@ class Engine(EngineCore):
         """Carry out ``plan`` (see `pydantic_bloop.plans`): every operation is one, and
         plans of your own (e.g. ``plans.call(Call("describe_table", {...}))``) run the same way."""
         return self.hooks.run_sync(
-            lambda: run_sync(self._watched(plan), self._execute, self._parallel, time.sleep)
+            lambda: run_sync(
+                self._watched(plan),
+                self._execute,
+                self._parallel,
+                time.sleep,
+                self.hooks.call_before,
+            )
         )
 
 

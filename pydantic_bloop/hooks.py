@@ -1,5 +1,6 @@
-"""Lifecycle hooks: functions an engine calls after objects are loaded, saved, updated or
-deleted, after a transaction commits, and after a table is created, validated or migrated.
+"""Lifecycle hooks: functions an engine calls before objects are saved, updated or deleted,
+after they are loaded, saved, updated or deleted, after a transaction commits, and after a
+table is created, validated or migrated.
 
 The plans report what happened where it happens (`Write.applied`, the reads, `tables.bind`)
 into the event list of the operation being run, if one is being collected (`report_*`); an
@@ -7,7 +8,11 @@ engine runs each operation inside `Hooks.run_sync` / `Hooks.run_async`, which co
 events and, once the operation ends, hand each to the handlers registered for it, in order.
 One copy of the reporting for both engines; the engines only call the handlers.
 
-Rules (see docs/hooks.md):
+Before-write hooks are a plan step (`plans.Before`): a write plan yields it before it builds
+its writes (a transaction: when it commits), and the engine's driver calls `Hooks.call_before`
+(or awaits `Hooks.await_before`); the writes are built after the handlers ran, from one plan.
+
+Rules of the after-hooks (see docs/hooks.md):
 
 - handlers run after the operation, also when it raised (for the writes that were applied
   before the error), but not when it was cancelled or interrupted;
@@ -29,6 +34,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from .errors import HookError
+from .plans import Before, WriteKind
 
 if TYPE_CHECKING:
     from .migrations import TableMigration
@@ -40,6 +46,7 @@ __all__ = [
     "Hooks",
     "ObjectEvent",
     "TableEvent",
+    "WriteEvent",
     "report_commit",
     "report_object",
     "report_table",
@@ -88,11 +95,25 @@ class TableEvent:
     migration: TableMigration
 
 
+@dataclass(frozen=True, slots=True)
+class WriteEvent:
+    """``obj`` is about to be saved to, updated in or deleted from ``table`` (``kind``:
+    ``"save"``, ``"update"``, ``"delete"``); nothing is built or sent yet, so what a handler
+    changes on ``obj`` is written, and an exception it raises prevents the write (and the other
+    writes of the call or transaction). ``transaction``: part of ``engine.transaction()``."""
+
+    kind: WriteKind
+    obj: Base
+    table: str
+    transaction: bool = False
+
+
 Event = ObjectEvent | CommitEvent | TableEvent
 
 ObjectHandler = Callable[[ObjectEvent], object]
 CommitHandler = Callable[[CommitEvent], object]
 TableHandler = Callable[[TableEvent], object]
+WriteHandler = Callable[[WriteEvent], object]
 H = TypeVar("H", bound=Callable[..., object])
 
 # the events of the operation being run (None: nobody listens)
@@ -142,12 +163,29 @@ class Hooks:
         self._handlers: dict[str, list[Callable[[Any], object]]] = {}
 
     def __repr__(self) -> str:
-        counts = ", ".join(f"{k}={len(self.handlers(k))}" for k in _SLOTS if self.handlers(k))
+        counts = ", ".join(
+            f"{'before_' if k in _BEFORE else ''}{k}={len(self.handlers(k))}"
+            for k in _SLOTS
+            if self.handlers(k)
+        )
         return f"<Hooks {counts or 'none'}>"
 
     def child(self) -> Hooks:
         """Hooks for a context: this engine's handlers, then the context's own."""
         return Hooks(sync=self._sync, parent=self)
+
+    def before_save(self, handler: WriteHandler) -> WriteHandler:
+        """Call ``handler(event)`` before each object a save (or ``tx.save``) writes is built:
+        it may change the object, or raise to prevent the write."""
+        return self._add("save", handler, "before_save")
+
+    def before_update(self, handler: WriteHandler) -> WriteHandler:
+        """Call ``handler(event)`` before each ``update`` (or ``tx.update``) is built."""
+        return self._add("update", handler, "before_update")
+
+    def before_delete(self, handler: WriteHandler) -> WriteHandler:
+        """Call ``handler(event)`` before each object a delete (or ``tx.delete``) removes."""
+        return self._add("delete", handler, "before_delete")
 
     def on_loaded(self, handler: ObjectHandler) -> ObjectHandler:
         """Call ``handler(event)`` for every object read by get, load and queries and scans."""
@@ -181,7 +219,8 @@ class Hooks:
                 handlers.remove(handler)
 
     def handlers(self, slot: str) -> list[Callable[[Any], object]]:
-        """The handlers of ``slot`` ("loaded", ..., "committed", "table"), the engine's first."""
+        """The handlers of ``slot`` ("save", "update", "delete" before writes; "loaded", ...,
+        "committed", "table" after), the engine's first."""
         inherited = self._parent.handlers(slot) if self._parent is not None else []
         return inherited + self._handlers.get(slot, [])
 
@@ -192,16 +231,47 @@ class Hooks:
             self._parent is not None and self._parent.active
         )
 
-    def _add(self, slot: str, handler: H) -> H:
+    def _add(self, slot: str, handler: H, method: str = "") -> H:
+        method = method or f"on_{slot}"
         if not callable(handler):
-            raise HookError(f"on_{slot}() takes a function of the event, not {handler!r}")
+            raise HookError(f"{method}() takes a function of the event, not {handler!r}")
         if self._sync and inspect.iscoroutinefunction(handler):
             raise HookError(
-                f"on_{slot}({_name(handler)}): a sync Engine cannot await an async function; "
+                f"{method}({_name(handler)}): a sync Engine cannot await an async function; "
                 "register a plain function, or use AsyncEngine"
             )
         self._handlers.setdefault(slot, []).append(handler)
         return handler
+
+    # -- before writes (a plan's `Before` step) ---------------------------------------------------
+
+    def call_before(self, step: Before) -> None:
+        """Call the before-write handlers of ``step``'s objects; the first error is raised as
+        it is (the plan stops, nothing is built or sent)."""
+        for event, handler in self._before_calls(step):
+            result = handler(event)
+            if inspect.isawaitable(result):
+                _discard(result)
+                raise HookError(
+                    f"{_name(handler)} returned an awaitable, which a sync Engine cannot "
+                    f"await; use AsyncEngine for async hooks (the {step.kind} was not sent)"
+                )
+
+    async def await_before(self, step: Before) -> None:
+        """The async twin of `call_before`: awaits handlers that return an awaitable."""
+        for event, handler in self._before_calls(step):
+            result = handler(event)
+            if inspect.isawaitable(result):
+                await result
+
+    def _before_calls(self, step: Before) -> Iterator[tuple[WriteEvent, Callable[[Any], object]]]:
+        handlers = self.handlers(step.kind)
+        if not handlers:  # the common case: not even an event is made
+            return
+        for obj in step.objs:
+            event = WriteEvent(step.kind, obj, step.table_of(type(obj)), step.transaction)
+            for handler in handlers:
+                yield event, handler
 
     # -- running an operation ------------------------------------------------------------------
 
@@ -289,7 +359,8 @@ class Hooks:
                 yield event, handler
 
 
-_SLOTS = ("loaded", "saved", "updated", "deleted", "committed", "table")
+_BEFORE = ("save", "update", "delete")
+_SLOTS = (*_BEFORE, "loaded", "saved", "updated", "deleted", "committed", "table")
 
 
 def _raise(errors: list[tuple[Event, Exception]], failed: Exception | None) -> None:

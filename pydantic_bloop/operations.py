@@ -26,7 +26,7 @@ from .errors import (
 from .hooks import report_object
 from .models import Base, ModelInfo, model_info
 from .outcomes import settle, summary, unknown
-from .plans import Backoff, Call, DeferredCall, Parallel, Plan, Response, Sleep
+from .plans import Backoff, Before, Call, DeferredCall, Parallel, Plan, Response, Sleep
 from .tracking import loaded, refresh, remember
 from .types import AttributeValue
 from .writes import (
@@ -228,8 +228,11 @@ def save(
     objs: Sequence[Base], table_of: TableOf, options: WriteOptions, condition: Condition | None
 ) -> Plan[None]:
     """PutItem / UpdateItem each object (BatchWriteItem for unconditional overwrites of several).
-    Every request is built, and every value checked, before the first is sent."""
-    built = [save_write(obj, table_of, options, condition) for obj in _distinct(objs)]
+    Every request is built, and every value checked, before the first is sent; the before-save
+    hooks of every object run before the first is built."""
+    distinct = _distinct(objs)
+    yield Before("save", distinct, table_of)
+    built = [save_write(obj, table_of, options, condition) for obj in distinct]
     writes = [w for w in built if w is not None]
     batchable = condition is None and not options.atomic and options.persist == "overwrite"
     yield from _send(writes, batchable, options.backoff)
@@ -238,8 +241,11 @@ def save(
 def delete(
     objs: Sequence[Base], table_of: TableOf, options: WriteOptions, condition: Condition | None
 ) -> Plan[None]:
-    """DeleteItem each object (BatchWriteItem for several without a condition)."""
-    writes = [delete_write(obj, table_of, options, condition) for obj in _distinct(objs)]
+    """DeleteItem each object (BatchWriteItem for several without a condition), once the
+    before-delete hooks of every object ran."""
+    distinct = _distinct(objs)
+    yield Before("delete", distinct, table_of)
+    writes = [delete_write(obj, table_of, options, condition) for obj in distinct]
     yield from _send(writes, condition is None and not options.atomic, options.backoff)
 
 
@@ -254,9 +260,9 @@ def _send(writes: list[Write], batchable: bool, backoff: Backoff) -> Plan[None]:
     yield from _each([w for w in writes if w.condition is not None])
 
 
-def _distinct(objs: Sequence[Base]) -> list[Base]:
+def _distinct(objs: Sequence[Base]) -> tuple[Base, ...]:
     """``objs`` without repeats of the same object (one request each is enough)."""
-    return list({id(obj): obj for obj in objs}.values())
+    return tuple({id(obj): obj for obj in objs}.values())
 
 
 def _each(writes: list[Write]) -> Plan[None]:

@@ -13,6 +13,9 @@ steps out over its transport (boto3 threads, or asyncio). One copy of the logic,
 - ``Parallel(calls)``: calls that may run concurrently; the plan receives, in order, each
   response or the exception that call raised (not thrown, so the plan sees them all).
 - ``Sleep(seconds)``: wait; the plan receives None.
+- ``Before(kind, objs, table_of)``: run the engine's before-write hooks of ``objs`` (which may
+  change them) before the plan builds their writes; the plan receives None. A handler's error
+  stops the plan there (the driver raises it as it is), so nothing is built or sent.
 
 The drivers that carry plans out live in ``drivers``; ``Engine.run`` / ``AsyncEngine.run`` run
 a plan on an engine's transport.
@@ -25,9 +28,12 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from botocore.exceptions import ClientError
+
+if TYPE_CHECKING:
+    from .models import Base
 
 R = TypeVar("R")
 Response = dict[str, Any]
@@ -78,7 +84,23 @@ class Sleep:
     seconds: float
 
 
-Step = Call | Parallel | Sleep
+WriteKind = Literal["save", "update", "delete"]
+
+
+@dataclass(frozen=True, slots=True)
+class Before:
+    """Call the before-write hooks (``engine.hooks.before_save`` ...) of ``kind`` for each of
+    ``objs``, in order, whose tables ``table_of`` names; ``transaction``: the writes are part of
+    one. The plan builds the writes only after this step, so what a handler changes is written,
+    and a handler's error (raised by the driver, not thrown into the plan) prevents them all."""
+
+    kind: WriteKind
+    objs: tuple[Base, ...]
+    table_of: Callable[[type[Base]], str]
+    transaction: bool = False
+
+
+Step = Call | Parallel | Sleep | Before
 Plan = Generator[Step, Any, R]
 
 

@@ -60,7 +60,8 @@ class Script:
     def run(self, plan: Plan[R], *, exhaust: bool = True) -> R:
         """Drive `plan` to its end against the script. With `exhaust`, every outcome must have
         been consumed (a plan that stops early fails the run)."""
-        result = run_sync(plan, self._execute, self._parallel, self._sleep)
+        # a Before step is only recorded: a script runs no hooks
+        result = run_sync(plan, self._execute, self._parallel, self._sleep, self.steps.append)
         if exhaust and self._outcomes:
             raise AssertionError(f"the plan ended with {len(self._outcomes)} outcomes unused")
         return result

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from .actions import UpdateAction
 from .conditions import Condition, ConditionArg, as_condition
@@ -29,7 +29,7 @@ from .errors import (
 )
 from .hooks import report_commit, report_object
 from .models import Base, model_info
-from .plans import Backoff, Call, Plan, Response, Sleep, error_code
+from .plans import Backoff, Before, Call, Plan, Response, Sleep, WriteKind, error_code
 from .tracking import refresh
 from .types import AttributeValue
 from .updating import update_write
@@ -73,12 +73,14 @@ class Transaction:
     """The writes of one transaction, sent together as one ``TransactWriteItems`` when the
     ``with engine.transaction() as tx:`` block ends; nothing is sent when the block raises.
 
-    Each write is built when it is recorded, exactly as the single-object call builds it
-    (persist mode, atomic condition, version condition), and checked against DynamoDB's limits
-    then: a broken limit raises inside the block, so nothing is sent. Objects remember what was
-    written (snapshots, versions) only once the whole transaction is committed.
-    ``client_request_token`` makes the commit idempotent for 10 minutes: botocore's retries
-    of a lost response, and the retries of a conflict, send the same token.
+    Recording only takes note (and checks the arguments). The commit runs the before-write
+    hooks of every recorded object, in order, then builds each write exactly as the
+    single-object call builds it (persist mode, atomic condition, version condition) and
+    checks it against DynamoDB's limits: a handler's error or a broken limit raises as the
+    block ends, before anything is sent. Objects remember what was written (snapshots,
+    versions) only once the whole transaction is committed. ``client_request_token`` makes
+    the commit idempotent for 10 minutes: botocore's retries of a lost response, and the
+    retries of a conflict, send the same token.
     """
 
     def __init__(self, table_of: TableOf, options: WriteOptions, token: str) -> None:
@@ -89,6 +91,7 @@ class Transaction:
         self.client_request_token = token
         self._table_of = table_of
         self._options = options
+        self._recorded: list[_Recorded] = []
         self._writes: list[Write] = []
         self._parts: list[Part] = []
         self._items: set[KeyId] = set()
@@ -99,17 +102,14 @@ class Transaction:
         return f"<Transaction {self.client_request_token!r}: {len(self._writes)} items>"
 
     def __len__(self) -> int:
+        """The items sent (0 until the commit built them; an unchanged object adds none)."""
         return len(self._writes)
 
     def save(self, *objs: Base, condition: ConditionArg | None = None) -> None:
         """Save ``objs`` in this transaction as ``engine.save`` would: an ``Update`` of what
         changed (a ``Put`` of the whole item with ``persist="overwrite"``), on ``condition``,
         atomic mode and the version. An object with nothing to write adds nothing."""
-        checked = _checked(condition, "tx.save")
-        for obj in objs:
-            write = save_write(obj, self._table_of, self._options, checked)
-            if write is not None:
-                self._add(write, "save")
+        self._record("save", objs, _checked(condition, "tx.save"))
 
     def update(
         self, obj: Base, *actions: UpdateAction, condition: ConditionArg | None = None
@@ -118,24 +118,48 @@ class Transaction:
         and ``actions`` (``Product.stock.add(-1)``) in one ``Update``, on ``condition``, atomic
         mode and the version. A transaction returns no item: once committed, the fields the
         actions changed are unloaded on ``obj`` (only DynamoDB knows them; load to read them)."""
-        checked = _checked(condition, "tx.update")
-        self._add(update_write(obj, actions, self._table_of, self._options, checked), "update")
+        self._record("update", (obj,), _checked(condition, "tx.update"), actions)
 
     def delete(self, *objs: Base, condition: ConditionArg | None = None) -> None:
         """Delete ``objs`` in this transaction, each on ``condition`` (and the version)."""
-        checked = _checked(condition, "tx.delete")
-        for obj in objs:
-            self._add(delete_write(obj, self._table_of, self._options, checked), "delete")
+        self._record("delete", objs, _checked(condition, "tx.delete"))
 
     def check(self, obj: Base, condition: ConditionArg) -> None:
         """Commit only if ``obj``'s stored item meets ``condition`` (nothing is written to it)."""
-        checked = as_condition(condition, "tx.check(condition=...)")
-        self._add(condition_check(obj, self._table_of, checked), "check")
+        self._record("check", (obj,), as_condition(condition, "tx.check(condition=...)"))
+
+    def _record(
+        self,
+        verb: WriteKind | Literal["check"],
+        objs: tuple[Base, ...],
+        condition: Condition | None,
+        actions: tuple[UpdateAction, ...] = (),
+    ) -> None:
+        if self._sent:
+            shown = describe_objects(list(objs))
+            raise InvalidTransaction(f"{verb} {shown}: this transaction was already sent")
+        if objs:
+            self._recorded.append(_Recorded(verb, objs, condition, actions))
+
+    def _build(self) -> None:
+        """Every recorded write, built and checked in the order recorded (after the hooks)."""
+        for r in self._recorded:
+            for obj in r.objs:
+                write: Write | None
+                if r.verb == "save":
+                    write = save_write(obj, self._table_of, self._options, r.condition)
+                elif r.verb == "update":
+                    write = update_write(obj, r.actions, self._table_of, self._options, r.condition)
+                elif r.verb == "delete":
+                    write = delete_write(obj, self._table_of, self._options, r.condition)
+                else:
+                    assert r.condition is not None  # (tx.check requires one)
+                    write = condition_check(obj, self._table_of, r.condition)
+                if write is not None:
+                    self._add(write, r.verb)
 
     def _add(self, write: Write, verb: str) -> None:
         what = f"{verb} {describe_object(write.obj)}"
-        if self._sent:
-            raise InvalidTransaction(f"{what}: this transaction was already sent")
         if write.ident in self._items:
             raise InvalidTransaction(
                 f"{what}: the transaction already holds this item (DynamoDB takes one action "
@@ -155,11 +179,16 @@ class Transaction:
         self._bytes = size
 
     def commit(self) -> Plan[None]:
-        """Send the transaction (nothing when it is empty); once DynamoDB committed it, every
-        object remembers what it wrote. A transaction is sent once."""
+        """Run the before-write hooks, build the writes and send them (nothing when there is
+        none); once DynamoDB committed it, every object remembers what it wrote. A transaction
+        is sent once."""
         if self._sent:
             raise InvalidTransaction("this transaction was already sent")
         self._sent = True
+        for r in self._recorded:
+            if r.verb != "check":
+                yield Before(r.verb, r.objs, self._table_of, transaction=True)
+        self._build()
         if not self._writes:
             return
         params = {
@@ -170,6 +199,16 @@ class Transaction:
         for write in self._writes:
             write.applied(None, in_transaction=True)
         report_commit(self.client_request_token, [w.obj for w in self._writes])
+
+
+@dataclass(frozen=True, slots=True)
+class _Recorded:
+    """One ``tx.save`` / ``update`` / ``delete`` / ``check`` call, built when committing."""
+
+    verb: WriteKind | Literal["check"]
+    objs: tuple[Base, ...]
+    condition: Condition | None
+    actions: tuple[UpdateAction, ...] = ()
 
 
 def _checked(condition: ConditionArg | None, where: str) -> Condition | None:

@@ -27,7 +27,7 @@ from .conditions import Condition, Path, and_all
 from .errors import InvalidUpdate
 from .models import Base, FieldSpec, ModelInfo, model_info
 from .outcomes import settle, summary
-from .plans import Plan, Response
+from .plans import Before, Plan, Response
 from .template_fill import key_held
 from .tracking import Snapshot, atomic_condition, current_snapshot, diff, kept_with
 from .types import MISSING
@@ -48,7 +48,8 @@ def update(
 ) -> Plan[Base]:
     """Send the one UpdateItem of :func:`update_write`; the object takes the stored item, or
     with ``refresh`` off (no item asked back) forgets the fields the actions change, as after
-    a transaction."""
+    a transaction. The before-update hooks run first: the write is built from what they left."""
+    yield Before("update", (obj,), table_of)
     write = update_write(obj, actions, table_of, options, condition)
     request = write.request()
     if not refresh:  # no Attributes come back: Write._take then forgets instead of refreshing

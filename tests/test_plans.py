@@ -24,6 +24,7 @@ from pydantic_bloop import (
     RangeKey,
     TableMismatch,
     TableNotActive,
+    Transaction,
     TransientError,
     col,
     operations,
@@ -33,7 +34,7 @@ from pydantic_bloop.capacity import with_capacity
 from pydantic_bloop.drivers import run_sync
 from pydantic_bloop.models import model_info
 from pydantic_bloop.paging import Cursor, QueryState, count
-from pydantic_bloop.plans import Call, DeferredCall, Parallel, Plan, Sleep, call
+from pydantic_bloop.plans import Before, Call, DeferredCall, Parallel, Plan, Sleep, call
 from pydantic_bloop.testing import Script, ScriptExhausted, client_error
 from pydantic_bloop.tracking import snapshot_of
 from pydantic_bloop.updates import NOTHING_ATTRIBUTE
@@ -351,7 +352,9 @@ def test_a_bulk_saves_batch_requests_are_built_when_sent() -> None:
     request dicts wait for their turn), and are the same each time they are read."""
     docs = [Doc(id=f"d{i}") for i in range(30)]
     plan = operations.save(docs, table_of, OVERWRITE, None)
-    step = next(plan)
+    hooks = next(plan)  # the before-save hooks come first; nothing is built yet
+    assert isinstance(hooks, Before) and hooks.kind == "save" and hooks.objs == tuple(docs)
+    step = plan.send(None)
     assert isinstance(step, Parallel)
     first = step.calls[0]
     assert isinstance(first, DeferredCall)
@@ -362,6 +365,28 @@ def test_a_bulk_saves_batch_requests_are_built_when_sent() -> None:
     assert type(asked) is Call and asked.params["ReturnConsumedCapacity"] == "TOTAL"
     assert asked.params["RequestItems"] == first.params["RequestItems"]
     plan.close()
+
+
+def test_a_transaction_yields_its_hooks_before_it_builds_its_writes() -> None:
+    """The commit asks for the before-write hooks of each recorded call, in order (none for a
+    check), and builds the writes only after them: what a handler changes is sent."""
+    a, b, c = Doc(id="a"), Doc(id="b"), Doc(id="c")
+    tx = Transaction(table_of, UPDATE, "token")
+    tx.save(a)
+    tx.delete(b)
+    tx.check(c, col(Doc.views) == 0)
+    plan = tx.commit()
+    first = next(plan)
+    assert first == Before("save", (a,), table_of, transaction=True)
+    assert plan.send(None) == Before("delete", (b,), table_of, transaction=True)
+    a.title = "changed by a hook"
+    sent = plan.send(None)
+    assert isinstance(sent, Call) and sent.operation == "transact_write_items"
+    update = sent.params["TransactItems"][0]["Update"]
+    assert {"S": "changed by a hook"} in update["ExpressionAttributeValues"].values()
+    with pytest.raises(StopIteration):
+        plan.send({})
+    assert snapshot_of(a) is not None
 
 
 def test_unprocessed_batch_writes_are_retried_after_a_backoff() -> None:

@@ -16,7 +16,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from pydantic_bloop import Base, BloopConfig, HashKey, StreamError
-from pydantic_bloop.plans import Backoff, Call, Parallel, Plan
+from pydantic_bloop.plans import Backoff, Call, Parallel, Plan, Sleep
 from pydantic_bloop.stream_reader import Budget, Reading, start_cursor
 from pydantic_bloop.streams import Matcher, RecordError
 
@@ -139,7 +139,7 @@ def run(plan: Plan[Any], fake: FakeStreams, sleeps: list[float]) -> Any:
                     continue
             elif isinstance(step, Parallel):
                 result = [_outcome(fake, c) for c in step.calls]
-            else:
+            elif isinstance(step, Sleep):
                 sleeps.append(step.seconds)
             step = plan.send(result)
     except StopIteration as stop:
