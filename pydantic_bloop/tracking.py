@@ -8,6 +8,10 @@ tuple of scalars, which the collector stops tracking at its first pass (a copy o
 ``__dict__`` stayed tracked for the object's life: one more container for every full
 collection to walk, for every object loaded).
 
+An object read whole holds no `Snapshot` until one is asked for (see `loaded`): a plain
+update-save of it diffs against the item read (`read_diff`), and once applied it holds the
+item written the same way (`remember_after`), so that its next save does too.
+
 Internal: not part of the public API (snapshots are reached with `snapshot_of` and `remember`;
 `mapper_state` owns where objects keep them).
 """
@@ -18,7 +22,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ._pydantic_compat import replace_fields_set
 from .conditions import Condition, Or, PathEquals, and_all
@@ -107,6 +111,25 @@ def snapshot_of(obj: Base) -> Snapshot | None:
         remember(obj, snapshot)  # made once: the object is about to be saved or compared
         return snapshot
     return seen
+
+
+def remember_after(info: ModelInfo, obj: Base, after: Snapshot | ReadAfter | None) -> None:
+    """Make ``after``, what a write just applied leaves ``obj`` to have seen, what it last saw:
+    kept as a whole read's item and values (see `loaded`) when every field is expected, so
+    that the next save of ``obj`` takes `read_diff` too."""
+    if type(after) is tuple:
+        remember_read(obj, _read_item(after), after[3])
+    elif (
+        isinstance(after, Snapshot)
+        and type(obj) is info.model
+        and after.values is not None
+        and not after.doubt
+        and isinstance(after.item, dict)
+        and after.names == info.dynamo_names(None)
+    ):
+        remember_read(obj, cast("dict[str, Any]", after.item), after.values)
+    else:
+        remember(obj, after)  # type: ignore[arg-type]
 
 
 def unsure(obj: Base, before: Snapshot | None, after: Snapshot | None, deleted: bool) -> None:
@@ -225,7 +248,7 @@ class _Table:
     (from the template, or the field's default), and the next save writes it, so that the item
     gets into the index. Other fields filled on load (defaults) are not."""
 
-    __slots__ = ("_grab", "fields", "info", "kept", "position")
+    __slots__ = ("_grab", "fields", "info", "kept", "keys", "position", "values")
 
     def __init__(self, info: ModelInfo) -> None:
         self.info = info
@@ -244,6 +267,14 @@ class _Table:
             )
             for s in info.fields.values()
         )
+        # (position in ``kept``, stored name, dump) of each key field, in key order (a key
+        # field of a type kept by reference, none today, leaves it empty: `read_diff` declines),
+        # and the other fields' entries of ``fields``: `read_diff`'s two loops
+        keys = tuple(
+            (self.position.get(s.name, -1), s.dynamo_name, s.codec.dump) for s in info.keys
+        )
+        self.keys = keys if all(at >= 0 for at, _, _ in keys) else ()
+        self.values = tuple(f for f in self.fields if f[0].role is None)
         kept = self.kept
         self._grab: Callable[[Mapping[str, Any]], Any] = (
             itemgetter(*kept) if len(kept) > 1 else lambda values: tuple(values[n] for n in kept)
@@ -332,6 +363,91 @@ def diff(info: ModelInfo, obj: Base, key: Mapping[str, AttributeValue]) -> Diff:
     return Diff(Update.of_attributes(sets, removed), sets, removed, after)
 
 
+def read_diff(info: ModelInfo, obj: Base) -> tuple[dict[str, AttributeValue], ReadAfter] | None:
+    """`diff` of an object read whole and not written since (no `Snapshot` made yet, see
+    `loaded`) whose key fields still hold the values read: its key (the stored item's, checked
+    to be what each key field dumps to) and, as the parts of what it will have seen once the
+    update is applied (`ReadAfter`), the attributes to SET and to REMOVE that `diff` would find.
+    None: any other object, left to `diff` and `key_of`."""
+    item = seen_by(obj)
+    if type(item) is not dict or type(obj) is not info.model:
+        return None
+    kept = kept_by(obj)
+    values = obj.__dict__
+    table = _table(info)
+    now = table.keep(values)  # what the snapshot after keeps, compared field by field here
+    key: dict[str, AttributeValue] = {}
+    if not table.keys:
+        return None
+    try:
+        for at, dynamo_name, dump in table.keys:
+            # the key read, if the field still holds it and it dumps to the stored spelling
+            value, old, stored = now[at], kept[at], item[dynamo_name]
+            held = value is old or (type(value) is type(old) and value == old)
+            if not held or value is MISSING or dump(value) != stored:
+                return None
+            key[dynamo_name] = stored
+    except (LookupError, TypeError, ValueError, RecursionError):
+        return None  # key_of names the key field at fault
+    sets: dict[str, AttributeValue] = {}
+    removes: list[str] = []
+    for spec, name, dynamo_name, dump, at, filled in table.values:
+        if at >= 0:
+            value = now[at]
+            if value is kept[at] and not filled:
+                continue  # the very value read (the common case, with no lookup)
+            if value is MISSING:
+                continue  # never loaded: leave the stored attribute alone
+            seen_value = item.get(dynamo_name)
+            if seen_value is not None or not filled:
+                old = kept[at]
+                if value is old or (type(value) is type(old) and value == old):
+                    continue  # the same immutable value as when read: nothing to send
+        elif name in values:
+            value = values[name]
+            seen_value = item.get(dynamo_name)
+        else:
+            continue  # never loaded: leave the stored attribute alone
+        try:
+            current = dump(value)
+        except (TypeError, ValueError, RecursionError):
+            current = info.dump_field(spec, value)  # InvalidValue naming model, field and value
+        if current == seen_value or (
+            current is not None and seen_value is not None and same(current, seen_value)
+        ):
+            continue
+        if current is None:
+            removes.append(dynamo_name)
+        else:
+            sets[dynamo_name] = current
+    entity = info.entity
+    if entity is not None and item.get(entity.attribute) != entity.value:
+        sets[entity.attribute] = entity.value  # tag every item written
+    return key, (item, sets, tuple(removes), now)
+
+
+# What an object `read_diff` answered for will have seen once its update is applied, as parts
+# made into the item it then holds as read (`remember_after`) or into a Snapshot
+# (`read_snapshot`) only when applied or asked: the item read, the attributes set, those
+# removed, and the values of the immutable fields when the write was built.
+ReadAfter = tuple[
+    Mapping[str, AttributeValue], dict[str, AttributeValue], tuple[str, ...], tuple[Any, ...]
+]
+
+
+def _read_item(read: ReadAfter) -> dict[str, AttributeValue]:
+    item, sets, removes, _ = read
+    after = {**item, **sets}
+    for name in removes:
+        del after[name]
+    return after
+
+
+def read_snapshot(info: ModelInfo, read: ReadAfter) -> Snapshot:
+    """The Snapshot of `read`."""
+    return Snapshot(_read_item(read), info.dynamo_names(None), read[3])
+
+
 def atomic_condition(info: ModelInfo, obj: Base) -> Condition:
     """The stored item still matches the snapshot; for an object never seen: no item exists."""
     snapshot = current_snapshot(info, obj)
@@ -360,7 +476,10 @@ def same(a: AttributeValue | None, b: AttributeValue | None) -> bool:
     if kind not in b or kind in _PLAIN:
         return False  # another type, or a string / binary / bool that differs
     if kind == "N":
-        return number(value) == number(b["N"])
+        other = b["N"]
+        if value.isdigit() and other.isdigit() and value.isascii() and other.isascii():
+            return int(value) == int(other)  # `number`'s common case, without its two calls
+        return number(value) == number(other)
     return bool(canonical(a) == canonical(b))
 
 

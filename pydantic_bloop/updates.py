@@ -175,6 +175,10 @@ class Delete:
 
 Action = Set | Remove | Add | Delete
 
+# (name placeholder, value placeholder, SET clause) of a diff's first attributes, numbered as
+# a Renderer numbers them: `Update.render_alone`
+_PLACEHOLDERS = tuple((f"#n{i}", f":v{i}", f"#n{i}=:v{i}") for i in range(64))
+
 
 class Update:
     """An immutable update expression: its actions, in the order they were added.
@@ -240,6 +244,40 @@ class Update:
 
     def __repr__(self) -> str:
         return f"Update({list(self.actions)!r})"
+
+    def render_alone(self) -> tuple[str, dict[str, str], dict[str, AttributeValue]] | None:
+        """What `render` gives with a fresh `Renderer` (the expression, then its names and
+        values by placeholder) for a diff's non-empty update, without the renderer: a save
+        with no condition renders nothing else. None: any other update."""
+        attributes = self._attributes
+        if attributes is None:
+            return None
+        sets, removes = attributes
+        if len(sets) + len(removes) > len(_PLACEHOLDERS):
+            return None
+        # stored names are distinct: one name placeholder per attribute, in order
+        names: dict[str, str] = {}
+        values: dict[str, AttributeValue] = {}
+        parts: list[str] = []
+        at = 0
+        for name, value in sets:
+            n, v, clause = _PLACEHOLDERS[at]
+            at += 1
+            names[n] = name
+            values[v] = value
+            parts.append(clause)
+        expression = "SET " + ", ".join(parts) if parts else ""
+        if removes:
+            removed: list[str] = []
+            for name in removes:
+                n = _PLACEHOLDERS[at][0]
+                at += 1
+                names[n] = name
+                removed.append(n)
+            expression = (expression + " REMOVE " if parts else "REMOVE ") + ", ".join(removed)
+        if not names:
+            return None
+        return expression, names, values
 
     def render(self, r: Renderer) -> str:
         """The UpdateExpression, placeholders registered with `r` (SET clauses first, then

@@ -112,7 +112,7 @@ def update_write(
         "update",
         update=update,
         condition=and_all([condition, atomic, guard.condition if guard else None]),
-        after=after,
+        seen_after=after,
         version=guard.value if guard else None,
         returns=True,
         forget=tuple(sorted(changed)),

@@ -36,6 +36,7 @@ from .models import Base, ModelInfo, model_info
 from .plans import Backoff, Call, Response, error_code
 from .refusals import restate
 from .tracking import (
+    ReadAfter,
     Snapshot,
     atomic_condition,
     canonical,
@@ -44,8 +45,10 @@ from .tracking import (
     holds,
     kept_with,
     number,
+    read_diff,
+    read_snapshot,
     refresh,
-    remember,
+    remember_after,
     seen,
     unsure,
 )
@@ -102,12 +105,22 @@ class Write:
     item: dict[str, AttributeValue] | None = None  # a put's whole item
     update: Update | None = None  # an update's actions (empty: create or check only)
     condition: Condition | None = None  # the full condition
-    after: Snapshot | None = None  # what the object has seen once the write is applied
+    # what the object has seen once the write is applied (see `after`): a Snapshot, or for a
+    # plain save of an object read whole its parts, made into one only if asked
+    seen_after: Snapshot | ReadAfter | None = None
     version: int | None = None  # the version the object holds once the write is applied
     returns: bool = False  # ask for the stored item (ReturnValues=ALL_NEW) and take it
     forget: tuple[str, ...] = ()  # fields whose stored value only the returned item tells
     guard: Condition | None = None  # the version check within `condition`, if any
     _ident: KeyId | None = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def after(self) -> Snapshot | None:
+        """What the object has seen once this write is applied (None: not known here)."""
+        after = self.seen_after
+        if type(after) is tuple:
+            after = self.seen_after = read_snapshot(self.info, after)
+        return after  # type: ignore[return-value]
 
     @property
     def ident(self) -> KeyId:
@@ -120,8 +133,21 @@ class Write:
 
     def _params(self) -> dict[str, Any]:
         """The request parameters this write renders to (without the operation)."""
+        if self.condition is None and self.update is not None and self.kind == "update":
+            alone = self.update.render_alone()  # a save's diff: the same, without a Renderer
+            if alone is not None:
+                expression, names, values = alone
+                params: dict[str, Any] = {
+                    "TableName": self.table,
+                    "Key": self.key,
+                    "UpdateExpression": expression,
+                    "ExpressionAttributeNames": names,
+                }
+                if values:
+                    params["ExpressionAttributeValues"] = values
+                return params
         r = Renderer()
-        params: dict[str, Any] = {"TableName": self.table}
+        params = {"TableName": self.table}
         if self.item is not None:
             params["Item"] = self.item
         else:
@@ -201,7 +227,7 @@ class Write:
         if self.returns and stored is not None:
             refresh(self.info, self.obj, stored)
             return
-        remember(self.obj, self.after)
+        remember_after(self.info, self.obj, self.seen_after)
         values = vars(self.obj)
         if self.version is not None and self.info.version is not None:
             values[self.info.version.name] = self.version
@@ -279,6 +305,10 @@ def save_write(
     plain = info.version is None and condition is None and not options.atomic
     if plain and options.persist == "overwrite":
         return _plain_put(obj, info, table)
+    if plain:
+        read = read_diff(info, obj)
+        if read is not None:
+            return _read_update(obj, info, table, *read)
     key = info.key_of(obj)
     full = _full_condition(info, obj, options, condition)
     if info.version is not None:
@@ -287,7 +317,7 @@ def save_write(
         item = info.dump_item(obj, key)
         check_write(info, obj, item)
         after = seen(info, item, None, obj)
-        return Write(obj, info, table, key, "put", item=item, condition=full, after=after)
+        return Write(obj, info, table, key, "put", item=item, condition=full, seen_after=after)
     changes = diff(info, obj, key)
     check_write(info, obj, {**key, **changes.set})
     if not changes.update and full is None and current_snapshot(info, obj, key) is not None:
@@ -295,8 +325,27 @@ def save_write(
         # would write nothing (and, had the item been deleted meanwhile, recreate it blank).
         return None
     return Write(
-        obj, info, table, key, "update", update=changes.update, condition=full, after=changes.after
+        obj,
+        info,
+        table,
+        key,
+        "update",
+        update=changes.update,
+        condition=full,
+        seen_after=changes.after,
     )
+
+
+def _read_update(
+    obj: Base, info: ModelInfo, table: str, key: dict[str, AttributeValue], after: ReadAfter
+) -> Write | None:
+    """`save_write` of an update with nothing to check of an object read whole (`read_diff`)."""
+    _, sets, removes, _ = after
+    if not sets and not removes:
+        return None  # nothing changed since the item was read
+    check_write(info, obj, {**key, **sets})
+    update = Update.of_attributes(sets, removes)
+    return Write(obj, info, table, key, "update", update=update, seen_after=after)
 
 
 def _plain_put(obj: Base, info: ModelInfo, table: str) -> Write:
@@ -305,7 +354,7 @@ def _plain_put(obj: Base, info: ModelInfo, table: str) -> Write:
     item = info.dump_item(obj)
     check_write(info, obj, item)
     key = {name: item[name] for name in info.key_names}
-    return Write(obj, info, table, key, "put", item=item, after=seen(info, item, None, obj))
+    return Write(obj, info, table, key, "put", item=item, seen_after=seen(info, item, None, obj))
 
 
 def delete_write(
@@ -354,7 +403,7 @@ def _versioned_save(
             "put",
             item=item,
             condition=full,
-            after=after,
+            seen_after=after,
             version=guard.value,
             guard=guard.condition,
         )
@@ -374,7 +423,7 @@ def _versioned_save(
             key,
             "update",
             condition=check,
-            after=changes.after,
+            seen_after=changes.after,
             guard=seen_version,
         )
     guard = versions.bump(info, obj, before)
@@ -387,7 +436,7 @@ def _versioned_save(
         "update",
         update=Update((*pending.actions, guard.action)),
         condition=and_all([condition, guard.condition]),
-        after=with_version(info, changes.after, guard.value),
+        seen_after=with_version(info, changes.after, guard.value),
         version=guard.value,
         guard=guard.condition,
     )

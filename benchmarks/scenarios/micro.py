@@ -131,12 +131,15 @@ def local_cases(n: int) -> list[_Entry]:
         detail=True,
     )
 
-    # -- scenario 2: diff against the snapshot + render the UpdateItem with placeholders
+    # -- scenario 2: diff against what was read + render the UpdateItem with placeholders. The
+    # objects are read as get, query and scan read them (tracking.loaded: the item and the kept
+    # values in slots, no Snapshot); until Stop 26 they were remembered without kept values,
+    # which made the diff dump every field
     changed: list[Item] = []
     for w in wires:
         obj = INFO.instance_from(w, None)
         assert isinstance(obj, Item)
-        tracking.remember(obj, tracking.seen(INFO, w, None))
+        tracking.loaded(INFO, obj, w, None)
         obj.views += 1
         changed.append(obj)
     options = writes.WriteOptions("update", False, Backoff())
