@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from .errors import HookError
-from .plans import Before, WriteKind
+from .plans import Before, BeforeKind
 
 if TYPE_CHECKING:
     from .migrations import TableMigration
@@ -102,7 +102,7 @@ class WriteEvent:
     changes on ``obj`` is written, and an exception it raises prevents the write (and the other
     writes of the call or transaction). ``transaction``: part of ``engine.transaction()``."""
 
-    kind: WriteKind
+    kind: BeforeKind
     obj: Base
     table: str
     transaction: bool = False

@@ -84,7 +84,7 @@ class Sleep:
     seconds: float
 
 
-WriteKind = Literal["save", "update", "delete"]
+BeforeKind = Literal["save", "update", "delete"]  # what a before-write hook is told
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +94,7 @@ class Before:
     one. The plan builds the writes only after this step, so what a handler changes is written,
     and a handler's error (raised by the driver, not thrown into the plan) prevents them all."""
 
-    kind: WriteKind
+    kind: BeforeKind
     objs: tuple[Base, ...]
     table_of: Callable[[type[Base]], str]
     transaction: bool = False

@@ -6,6 +6,12 @@ that the item lacks, or one of another type than the computation needs. DynamoDB
 `ValidationException` that names neither the model nor the path; the write unit restates it
 naming the object and the paths that can be the cause (nothing was written either way).
 
+In a transaction DynamoDB cancels the whole transaction instead: a `TransactionCanceledException`
+whose `CancellationReasons` entry for the refused write has the code ``ValidationError`` and the
+same message (the DynamoDB API reference, TransactWriteItems, lists these messages under
+"Validation Error"); moto (5.x) answers with the single-write `ValidationException` itself, not
+saying which write. `transactions.send` restates both with `why`.
+
 Internal: import public names from ``pydantic_bloop``.
 """
 
@@ -31,7 +37,9 @@ from .updates import (
 if TYPE_CHECKING:
     from .models import ModelInfo
 
-__all__ = ["restate"]
+__all__ = ["REFUSED", "message_of", "restate", "why"]
+
+REFUSED = "DynamoDB refused the update, nothing was written"
 
 
 def restate(
@@ -39,53 +47,78 @@ def restate(
 ) -> InvalidUpdate | None:
     """The `InvalidUpdate` for the update of ``described`` (an object of ``info``) that DynamoDB
     refused with ``cause``, a `ValidationException`; None for another refusal."""
-    response: dict[str, Any] = getattr(cause, "response", {})
-    message = str(response.get("Error", {}).get("Message", ""))
-    for fragment, why in _REFUSALS:
-        if fragment in message:
-            error = InvalidUpdate(
-                f"{described}: DynamoDB refused the update, nothing was written: "
-                f"{why(info, update or Update())}"
-            )
-            error.__cause__ = cause
-            return error
+    because = why(info, update, message_of(cause))
+    if because is None:
+        return None
+    error = InvalidUpdate(f"{described}: {REFUSED}: {because}")
+    error.__cause__ = cause
+    return error
+
+
+def why(
+    info: ModelInfo, update: Update | None, message: str | None, *, suspect: bool = False
+) -> str | None:
+    """What DynamoDB's refusal ``message`` of ``update`` (of an object of ``info``) means, naming
+    the paths that can be the cause; None when it is no refusal of what the stored item holds.
+    ``suspect``: None also when ``update`` has no path that can cause it (when DynamoDB did not
+    say which of several updates it refused)."""
+    for fragment, explain, paths in _REFUSALS:
+        if message and fragment in message:
+            found = paths(update or Update())
+            return None if suspect and not found else explain(_labels(info, found))
     return None
 
 
-def _no_parent(info: ModelInfo, update: Update) -> str:
-    nested = [a.path for a in update.actions if len(a.path) > 1]
+def message_of(cause: BaseException) -> str:
+    """A client error's message ("" for another exception)."""
+    response: dict[str, Any] = getattr(cause, "response", {})
+    return str(response.get("Error", {}).get("Message", ""))
+
+
+def _nested(update: Update) -> list[Path]:
+    return [a.path for a in update.actions if len(a.path) > 1]
+
+
+def _no_parent(nested: str) -> str:
     return (
         "a path below an attribute, map key or list element that the stored item lacks cannot "
         f"be written (DynamoDB creates no missing parent); the nested paths this update writes: "
-        f"{_labels(info, nested)}. Set the parent whole (col(...).set({{...}})), or store it first"
+        f"{nested}. Set the parent whole (col(...).set({{...}})), or store it first"
     )
 
 
-def _absent(info: ModelInfo, update: Update) -> str:
-    read = [path for path, guarded in _reads(update) if not guarded]
+def _unguarded(update: Update) -> list[Path]:
+    return [path for path, guarded in _reads(update) if not guarded]
+
+
+def _absent(read: str) -> str:
     return (
-        "a value it computes reads an attribute the stored item lacks; it reads "
-        f"{_labels(info, read)}. Read one that may be absent as .if_not_exists(default) (a "
-        "counter's add() starts from 0 by itself)"
+        f"a value it computes reads an attribute the stored item lacks; it reads {read}. Read "
+        "one that may be absent as .if_not_exists(default) (a counter's add() starts from 0 by "
+        "itself)"
     )
 
 
-def _wrong_type(info: ModelInfo, update: Update) -> str:
+def _typed(update: Update) -> list[Path]:
     read = [path for path, _ in _reads(update)]
-    read += [a.path for a in update.actions if isinstance(a, Add | Delete)]  # ADD, DELETE read too
+    return read + [a.path for a in update.actions if isinstance(a, Add | Delete)]  # they read too
+
+
+def _wrong_type(read: str) -> str:
     return (
         "it computes with a stored attribute of another type than it needs (a number for + and "
         "- and a number's add(), a list for list_append, a set for a set's add() and "
-        f"discard()); it reads {_labels(info, read)}"
+        f"discard()); it reads {read}"
     )
 
 
-# DynamoDB's (and the emulators') messages, and what each means
-_REFUSALS: tuple[tuple[str, Callable[[ModelInfo, Update], str]], ...] = (
-    ("document path provided in the update expression is invalid for update", _no_parent),
-    ("refers to an attribute that does not exist in the item", _absent),
-    ("operand in the update expression has an incorrect data type", _wrong_type),
-    ("Incorrect operand type for operator or function", _wrong_type),
+# DynamoDB's (and the emulators') messages, what each means, and the paths that can cause it
+_REFUSALS: tuple[tuple[str, Callable[[str], str], Callable[[Update], list[Path]]], ...] = (
+    ("document path provided in the update expression is invalid for update", _no_parent, _nested),
+    ("refers to an attribute that does not exist in the item", _absent, _unguarded),
+    ("operand in the update expression has an incorrect data type", _wrong_type, _typed),
+    ("Incorrect operand type for operator or function", _wrong_type, _typed),
+    ("Type mismatch for attribute to update", _wrong_type, _typed),  # (AWS's reference lists it)
 )
 
 

@@ -23,13 +23,15 @@ from .errors import (
     CancellationReason,
     InvalidItem,
     InvalidTransaction,
+    InvalidUpdate,
     MissingObjects,
     TransactionCanceled,
     unreadable,
 )
 from .hooks import report_commit, report_object
 from .models import Base, model_info
-from .plans import Backoff, Before, Call, Plan, Response, Sleep, WriteKind, error_code
+from .plans import Backoff, Before, BeforeKind, Call, Plan, Response, Sleep, error_code
+from .refusals import REFUSED, message_of, why
 from .tracking import refresh
 from .types import AttributeValue
 from .updating import update_write
@@ -130,7 +132,7 @@ class Transaction:
 
     def _record(
         self,
-        verb: WriteKind | Literal["check"],
+        verb: BeforeKind | Literal["check"],
         objs: tuple[Base, ...],
         condition: Condition | None,
         actions: tuple[UpdateAction, ...] = (),
@@ -205,7 +207,7 @@ class Transaction:
 class _Recorded:
     """One ``tx.save`` / ``update`` / ``delete`` / ``check`` call, built when committing."""
 
-    verb: WriteKind | Literal["check"]
+    verb: BeforeKind | Literal["check"]
     objs: tuple[Base, ...]
     condition: Condition | None
     actions: tuple[UpdateAction, ...] = ()
@@ -290,6 +292,10 @@ def send(call: Call, parts: Sequence[Part], backoff: Backoff) -> Plan[Response]:
                     "within the last 10 minutes for a different transaction; nothing was "
                     "written: give each transaction its own token"
                 ) from exc
+            if code == "ValidationException":  # moto's answer to a refused update
+                unsaid = refused(parts, message_of(exc))
+                if unsaid is not None:
+                    raise unsaid from exc
             if code != "TransactionCanceledException":
                 raise
             reasons = cancellation_reasons(exc, parts)
@@ -298,7 +304,11 @@ def send(call: Call, parts: Sequence[Part], backoff: Backoff) -> Plan[Response]:
             )
             if not conflict_only or retries >= backoff.attempts:
                 note = f" (still conflicting after {retries} retries)" if conflict_only else ""
-                raise canceled(reasons, parts, note) from None
+                error = canceled(reasons, parts, note)
+                told = refused_only(reasons, parts)
+                if told is not None:  # the updates' own fault, as a single update says it
+                    raise told from error
+                raise error from None
         yield Sleep(backoff.delay(retries))
         retries += 1
 
@@ -335,10 +345,13 @@ def canceled(
         if reason.code is None:
             continue
         line = f"  - {part.verb} {describe_object(part.obj)}: {reason.code}"
+        because = _refusal(part, reason.code, reason.message)
         if part.condition and reason.code == "ConditionalCheckFailed":
             line += f" (condition: {part.condition})"
             if reason.stale and part.write is not None:
                 line += f": {part.write.stale_note(reason.item)}"
+        elif because is not None:
+            line += f" ({reason.message}: {because})"
         elif reason.message:
             line += f" ({reason.message})"
         lines.append(line)
@@ -347,3 +360,58 @@ def canceled(
     failing = sum(r.code is not None for r in reasons)
     head = f"transaction canceled{note}: {failing} of {len(parts)} items failed"
     return TransactionCanceled(head + "\n" + "\n".join(lines), reasons)
+
+
+# -- updates DynamoDB refused --------------------------------------------------------------------
+
+
+def refused_only(
+    reasons: Sequence[CancellationReason], parts: Sequence[Part]
+) -> InvalidUpdate | None:
+    """`InvalidUpdate` when DynamoDB canceled the transaction only because it refused updates
+    for what their stored items hold (``ValidationError`` reasons): it names each such write and
+    why, as a single update's refusal does. None when anything else failed too (a condition, a
+    conflict): that stays `TransactionCanceled`."""
+    told: list[tuple[Part, str]] = []
+    for reason, part in zip(reasons, parts, strict=True):
+        if reason.code is None:
+            continue
+        because = _refusal(part, reason.code, reason.message)
+        if because is None:
+            return None
+        told.append((part, because))
+    return _restated(told, f"{len(told)} updates")
+
+
+def refused(parts: Sequence[Part], message: str) -> InvalidUpdate | None:
+    """`InvalidUpdate` for a transaction refused as a whole with ``message`` (moto's way: the
+    single-write `ValidationException`, no reasons): its only update, or each update it can be."""
+    told = [(p, b) for p in parts if (b := _refusal(p, "ValidationError", message, True))]
+    return _restated(told, f"one of {len(told)} updates (DynamoDB did not say which)")
+
+
+def _restated(told: list[tuple[Part, str]], which: str) -> InvalidUpdate | None:
+    """The `InvalidUpdate` naming each refused write and why (``which`` heads several)."""
+    if not told:
+        return None
+    if len(told) == 1:
+        part, because = told[0]
+        return InvalidUpdate(f"{_label(part)}: {REFUSED} (the transaction was canceled): {because}")
+    lines = "\n".join(f"  - {_label(part)}: {because}" for part, because in told)
+    return InvalidUpdate(f"{REFUSED} (the transaction was canceled): {which}:\n{lines}")
+
+
+def _refusal(
+    part: Part, code: str | None, message: str | None, suspect: bool = False
+) -> str | None:
+    """Why DynamoDB refused ``part``'s update (restated), or None for another failure (with
+    ``suspect``: also when nothing in the update can have caused it)."""
+    write = part.write
+    if code != "ValidationError" or write is None or write.kind != "update":
+        return None
+    return why(write.info, write.update, message, suspect=suspect)
+
+
+def _label(part: Part) -> str:
+    """``Account(id='a1') (tx.update)``: the object, and the call that recorded its write."""
+    return f"{describe_object(part.obj)} (tx.{part.verb})"

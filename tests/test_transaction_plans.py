@@ -1,5 +1,6 @@
 """The transaction plans against canned responses: which cancellations are retried (only
-conflicts, with the same request, within the backoff's attempts) and what the error says."""
+conflicts, with the same request, within the backoff's attempts) and what the error says,
+also when DynamoDB refused an update for what its item holds."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from pydantic_bloop import Backoff, TransactionCanceled
+from pydantic_bloop import Backoff, InvalidUpdate, TransactionCanceled, col
 from pydantic_bloop.drivers import run_sync
 from pydantic_bloop.plans import Call, Response
 from pydantic_bloop.transactions import Part, send
+from pydantic_bloop.updating import update_write
+from pydantic_bloop.writes import WriteOptions, save_write
 from tests.shop import Customer, Product
 
 
@@ -104,3 +107,84 @@ def test_other_errors_pass_through() -> None:
 
     with pytest.raises(ClientError, match="ValidationException"):
         server.run(PARTS, BACKOFF)
+
+
+# -- updates DynamoDB refused (ValidationError reasons) -------------------------------------------
+
+OPTIONS = WriteOptions("update", atomic=False, backoff=BACKOFF)
+WRONG_TYPE = "An operand in the update expression has an incorrect data type"
+
+
+def refusal_parts() -> list[Part]:
+    """A save (SET of values: nothing to refuse) and an update that adds to ``stock``."""
+    saved, counted = Product(sku="p0", price=3), Product(sku="p1")
+    save = save_write(saved, lambda model: "products", OPTIONS, None)
+    update = update_write(
+        counted, [col(Product.stock).add(-1)], lambda m: "products", OPTIONS, None
+    )
+    assert save is not None
+    return [Part(saved, "save", None, save), Part(counted, "update", None, update)]
+
+
+def refused_in(codes: list[str], message: str = WRONG_TYPE) -> ClientError:
+    reasons = [
+        {"Code": c, "Message": message} if c == "ValidationError" else {"Code": c} for c in codes
+    ]
+    response: Any = {
+        "Error": {"Code": "TransactionCanceledException", "Message": "Transaction cancelled"},
+        "CancellationReasons": reasons,
+    }
+    return ClientError(response, "TransactWriteItems")
+
+
+def test_an_update_refused_by_its_item_is_restated_as_a_single_update_is() -> None:
+    """AWS's answer (the API reference's "Validation Error" reasons): the refused write is named
+    with the same explanation a single update's refusal gets, and nothing is retried."""
+    parts = refusal_parts()
+    server = Server(refused_in(["None", "ValidationError"]))
+
+    with pytest.raises(InvalidUpdate) as caught:
+        server.run(parts, BACKOFF)
+
+    assert len(server.calls) == 1
+    message = str(caught.value)
+    assert message.startswith(
+        "Product(sku='p1') (tx.update): DynamoDB refused the update, nothing was written "
+        "(the transaction was canceled): it computes with a stored attribute of another type"
+    )
+    assert message.endswith("it reads Product.stock")
+    canceled = caught.value.__cause__
+    assert isinstance(canceled, TransactionCanceled)  # DynamoDB's reasons stay at hand
+    assert [r.code for r in canceled.reasons] == [None, "ValidationError"]
+
+
+def test_a_refusal_beside_a_failed_condition_stays_transaction_canceled() -> None:
+    parts = refusal_parts()
+    server = Server(refused_in(["ConditionalCheckFailed", "ValidationError"]))
+
+    with pytest.raises(TransactionCanceled) as caught:
+        server.run(parts, BACKOFF)
+
+    assert [r.code for r in caught.value.failed] == ["ConditionalCheckFailed", "ValidationError"]
+    assert (
+        f"update Product(sku='p1'): ValidationError ({WRONG_TYPE}: it computes with a stored "
+        "attribute of another type"
+    ) in str(caught.value)
+
+
+def test_a_transaction_refused_whole_names_the_updates_that_can_be_the_cause() -> None:
+    """moto's answer: the single-write ValidationException, no reasons; of the transaction's
+    writes only the update that reads ``stock`` can be refused for its type."""
+    parts = refusal_parts()
+    error = ClientError(
+        {"Error": {"Code": "ValidationException", "Message": WRONG_TYPE}}, "TransactWriteItems"
+    )
+
+    with pytest.raises(InvalidUpdate, match=r"^Product\(sku='p1'\) \(tx.update\): DynamoDB"):
+        Server(error).run(parts, BACKOFF)
+    with pytest.raises(InvalidUpdate) as caught:
+        Server(error).run([parts[1], parts[1]], BACKOFF)
+    assert str(caught.value).startswith(
+        "DynamoDB refused the update, nothing was written (the transaction was canceled): one of "
+        "2 updates (DynamoDB did not say which):\n  - Product(sku='p1') (tx.update): it computes"
+    )

@@ -13,6 +13,7 @@ from pydantic_bloop import (
     Backoff,
     Engine,
     InvalidTransaction,
+    InvalidUpdate,
     InvalidValue,
     TransactionCanceled,
     UnboundModel,
@@ -36,6 +37,8 @@ from tests.shop import (
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+
+    from mypy_boto3_dynamodb import DynamoDBClient
 
     from tests.conftest import RequestLog
 
@@ -329,3 +332,33 @@ def test_versions_are_checked_and_bumped_only_after_the_commit(
         tx.save(mine)
     assert mine.version == 3
     assert engine.get(Wallet, consistent=True, owner="ann").version == 3
+
+
+def test_an_update_refused_by_its_item_names_the_write_and_why(
+    engine: Engine, client: DynamoDBClient, table_prefix: str
+) -> None:
+    """Adding to a stock another writer stored as a string: DynamoDB refuses the update, and the
+    transaction says so as a single update would (moto answers with the single-write error; AWS
+    with a ValidationError reason: see tests/test_transaction_plans.py)."""
+    client.put_item(
+        TableName=f"{table_prefix}products", Item={"sku": {"S": "odd"}, "stock": {"S": "n/a"}}
+    )
+    odd = Product.model_construct(sku="odd")  # an update by key: only the action is sent
+
+    with pytest.raises(InvalidUpdate) as alone:
+        engine.update(odd, col(Product.stock).add(-1))
+    with pytest.raises(InvalidUpdate) as together, engine.transaction() as tx:
+        tx.save(Product(sku="fine", price=1))
+        tx.update(odd, col(Product.stock).add(-1))
+
+    single = str(alone.value)
+    assert single.startswith(
+        "Product(sku='odd'): DynamoDB refused the update, nothing was written: "
+    )
+    why = single.split("nothing was written: ", 1)[1]
+    assert why.endswith("it reads Product.stock")
+    assert str(together.value) == (
+        "Product(sku='odd') (tx.update): DynamoDB refused the update, nothing was written (the "
+        f"transaction was canceled): {why}"
+    )
+    assert stored(engine, Product, sku="fine") is None
