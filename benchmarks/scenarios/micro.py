@@ -91,7 +91,7 @@ def local_cases(n: int) -> list[_Entry]:
     assert loaded.model_dump() == PlainItem(**values[7]).model_dump(), "pydantic_bloop round trip"
     add(
         Case("dump", "pydantic_bloop: model_info(Item).dump_item(obj)", n, dump),
-        target=Target("ratio_max", 2.0),
+        target=Target("ratio_max", 2.5),  # issue 17: dump <= 2.5x model_dump
     )
     add(
         Case("load", "pydantic_bloop: instance_from + tracking.loaded", n, load),

@@ -41,6 +41,11 @@ class OptionalCodec(Codec):
         self.wire_tag = inner.wire_tag
         self.wire_parse = inner.wire_parse
 
+    @property
+    def inner(self) -> Codec:
+        """The codec of the values other than None."""
+        return self._inner
+
     def dump(self, value: Any) -> AttributeValue | None:
         return None if value is None else self._inner.dump(value)
 
@@ -146,6 +151,12 @@ class ListCodec(_Collection[Codec]):
         super().__init__(element, kind)
         # plain strings dump to and load from {"S": ...} in one comprehension, no call each
         self._text = type(element) is StrCodec
+
+    @property
+    def text_list(self) -> bool:
+        """Whether a list of exact ``str`` dumps as ``{"L": [{"S": x}, ...]}``, never absent
+        (what `item_dump` writes inline)."""
+        return self._text and self._kind is not set
 
     def dump(self, value: Any) -> AttributeValue | None:
         items: Sequence[Any] = value

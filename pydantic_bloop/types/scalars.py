@@ -236,8 +236,8 @@ class UUIDCodec(_PlainStrCodec):
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _SECOND = timedelta(seconds=1)
-_ZERO = timedelta(0)
-_DIGITS = tuple(f"{i:02d}" for i in range(100))  # "00" ... "99"
+ZERO = timedelta(0)
+TWO_DIGITS = tuple(f"{i:02d}" for i in range(100))  # "00" ... "99" (item_dump uses them too)
 
 
 def _utc_offset(value: object) -> timedelta:
@@ -272,10 +272,10 @@ class DatetimeCodec(_PlainStrCodec):
     def dump(self, value: Any) -> AttributeValue | None:
         if type(value) is datetime:
             tz = value.tzinfo
-            if tz is UTC or (tz is not None and value.utcoffset() == _ZERO):
+            if tz is UTC or (tz is not None and value.utcoffset() == ZERO):
                 # already UTC (any tzinfo class): format only, from two-digit pieces (about
                 # half the time of "%04d-%02d..." % (...) with seven fields)
-                v, d = value, _DIGITS
+                v, d = value, TWO_DIGITS
                 y, us = v.year, v.microsecond
                 return {
                     "S": f"{d[y // 100]}{d[y % 100]}-{d[v.month]}-{d[v.day]}T{d[v.hour]}:"
