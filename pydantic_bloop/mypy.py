@@ -12,7 +12,8 @@ the value. Without help mypy sees the declared type in both places; this plugin 
 attribute access of every field of a :class:`~pydantic_bloop.models.Base` subclass (inherited
 fields and fields declared with ``Annotated`` markers included) as ``Column[T]``, ``T`` being the
 field's declared type. ClassVars (indexes), methods, properties, private attributes and instance
-access are left alone.
+access are left alone. ``list_append(column, [...])`` takes its element type from the stored
+list (the column's), so a list of another type is an error even where the result is untyped.
 
 Supported mypy versions: ``mypy_support.SUPPORTED`` (outside them, see ``mypy_support``).
 """
@@ -24,6 +25,8 @@ from functools import partial
 from typing import Any
 
 from mypy.errorcodes import ATTR_DEFINED, OPERATOR
+from mypy.expandtype import expand_type
+from mypy.maptype import map_instance_to_supertype
 from mypy.messages import format_type
 from mypy.nodes import ARG_POS, Argument, TypeInfo, Var
 from mypy.plugin import (
@@ -60,9 +63,11 @@ __all__ = ["BloopPlugin", "plugin"]
 BASE_FULLNAME = "pydantic_bloop.models.Base"
 COLUMN_FULLNAME = "pydantic_bloop.columns.Column"
 CONDITION_FULLNAME = "pydantic_bloop.conditions.Condition"
+COMPUTABLE_FULLNAME = "pydantic_bloop.computed.Computable"
+LIST_APPEND_FULLNAME = "pydantic_bloop.computed.list_append"
 
 # Bump when the plugin's output changes, so that mypy discards caches written by an older one.
-__version__ = 3
+__version__ = 4
 
 
 class BloopPlugin(PydanticPlugin):
@@ -132,6 +137,8 @@ class BloopPlugin(PydanticPlugin):
     def get_function_signature_hook(
         self, fullname: str
     ) -> Callable[[FunctionSigContext], FunctionLike] | None:
+        if fullname == LIST_APPEND_FULLNAME:
+            return _LIST_APPEND_HOOK
         if _is_public_api(fullname):
             return _FUNCTION_SIGNATURE_HOOK
         return super().get_function_signature_hook(fullname)
@@ -221,6 +228,46 @@ def _without_bool(typ: Type) -> Type:
     return typ if len(kept) == len(items) else UnionType.make_union(kept)
 
 
+def _list_of_the_stored_list(ctx: FunctionSigContext) -> FunctionLike:
+    """``list_append(col(Account.history), [1])``: the element type is the stored list's (the
+    argument that is a column or another computed value), not solved from both arguments. mypy
+    would solve it from both, and where the result goes untyped (``_ = ...``) settle on Any and
+    accept a list of another type; with it fixed, the other argument is checked against it (as
+    pyright does). Each overload of ``list_append`` comes here on its own."""
+    signature = ctx.default_signature
+    if len(signature.variables) != 1 or [len(a) for a in ctx.args] != [1, 1]:
+        return signature
+    for position, declared in enumerate(signature.arg_types):
+        declared = get_proper_type(declared)
+        if not (isinstance(declared, Instance) and declared.type.fullname == COMPUTABLE_FULLNAME):
+            continue  # the list value's side
+        stored = get_proper_type(ctx.api.get_expression_type(ctx.args[position][0]))
+        if not (isinstance(stored, Instance) and stored.type.has_base(COMPUTABLE_FULLNAME)):
+            return signature  # not this overload's shape: mypy's own error
+        element = _list_element(map_instance_to_supertype(stored, declared.type).args[0])
+        if element is None:
+            return signature
+        fixed = get_proper_type(expand_type(signature, {signature.variables[0].id: element}))
+        assert isinstance(fixed, CallableType)
+        modified: CallableType = fixed.copy_modified(  # pyright: ignore[reportUnknownMemberType] - mypy's own typing
+            variables=[]
+        )
+        return modified
+    return signature
+
+
+def _list_element(typ: Type) -> Type | None:
+    """``X`` of ``list[X]`` or ``list[X] | None``; None for any other type."""
+    proper = get_proper_type(typ)
+    items = flatten_nested_unions(proper.items) if isinstance(proper, UnionType) else [proper]
+    lists = [
+        t
+        for t in map(get_proper_type, items)
+        if isinstance(t, Instance) and t.type.fullname == "builtins.list"
+    ]
+    return lists[0].args[0] if len(lists) == 1 else None
+
+
 def _value_equals_column(operator: str, ctx: MethodContext) -> Type:
     """``"x" == Post.user``: the value's ``__eq__`` (which takes any object) does not apply to a
     column; Python falls back to the column's reflected ``__eq__``, and so does mypy when this
@@ -257,6 +304,7 @@ _EQ_HOOK = guarded(MYPY_VERSION, partial(_value_equals_column, "=="), _default_r
 _NE_HOOK = guarded(MYPY_VERSION, partial(_value_equals_column, "!="), _default_return)
 _METHOD_SIGNATURE_HOOK = guarded(MYPY_VERSION, _conditions_only, _default_signature)
 _FUNCTION_SIGNATURE_HOOK = guarded(MYPY_VERSION, _conditions_only, _default_signature)
+_LIST_APPEND_HOOK = guarded(MYPY_VERSION, _list_of_the_stored_list, _default_signature)
 
 
 def plugin(version: str) -> type[Plugin]:

@@ -36,8 +36,11 @@ def actions(engine: Engine, acct: Account) -> None:
     _ = col(Account.hits) + 1 + 1  # E: mypy pyright
     _ = col(Account.history) + ["x"]  # E: mypy pyright
     _ = col(Account.tags) + {"x"}  # E: mypy pyright
-    # (mypy infers list[Any] for the next one; at run time it is an InvalidValue)
-    _ = list_append(col(Account.history), [1])  # E: pyright
+    # the stored list fixes the element type (mypy would settle on list[Any] without the plugin)
+    _ = list_append(col(Account.history), [1])  # E: mypy[list-item] pyright
+    _ = list_append([1], col(Account.history))  # E: mypy[list-item] pyright
+    _ = list_append(col(Account.history), list(range(3)))  # E: mypy[arg-type] pyright
+    _ = list_append(col(Account.history).if_not_exists(["y"]), [1])  # E: mypy pyright
     _ = list_append(col(Account.hits), [1])  # E: mypy pyright
     _ = col(Account.hits).set(col(Account.owner))  # E: mypy pyright
     _ = col(Account.hits).set(list_append(col(Account.history), ["x"]))  # E: mypy pyright

@@ -4,7 +4,7 @@ rejects them (the issue's three first).
 Markers: ``# E: mypy[code]`` (see ``fail_bare.py``).
 """
 
-from pydantic_bloop import Engine
+from pydantic_bloop import Engine, list_append
 from tests.typing.accounts import Account
 
 
@@ -17,3 +17,5 @@ def actions(engine: Engine, acct: Account) -> None:
     _ = Account.history.discard("x")  # E: mypy
     _ = Account.owner.set(1)  # E: mypy[arg-type]
     engine.update(acct, Account.hits == 1)  # E: mypy[arg-type]
+    _ = list_append(Account.history, [1])  # E: mypy[list-item]
+    engine.update(acct, Account.history.set(list_append(Account.history, [2])))  # E: mypy
