@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 from .errors import InvalidModel
 
@@ -94,6 +94,20 @@ def seen_by(obj: Base) -> Snapshot | dict[str, Any] | None:
     return seen
 
 
+def read_by(obj: Base) -> tuple[dict[str, Any], tuple[Any, ...]] | None:
+    """The stored item and kept values ``obj`` holds as read whole (see `remember_read`);
+    None: it holds a `Snapshot` or nothing."""
+    try:
+        seen = _get_seen(obj)
+    except AttributeError:
+        return None
+    if type(seen) is not dict:
+        return None
+    item = cast("dict[str, Any]", seen)
+    kept: tuple[Any, ...] = _get_kept(obj)
+    return item, kept
+
+
 def kept_by(obj: Base) -> tuple[Any, ...]:
     """The values of the immutable fields of ``obj`` when it was read (with `remember_read`)."""
     kept: tuple[Any, ...] = object.__getattribute__(obj, KEPT_SLOT)
@@ -127,11 +141,21 @@ _set_seen = _slot_setter(SNAPSHOT_SLOT)
 _set_kept = _slot_setter(KEPT_SLOT)
 
 
+def _slot_getter(name: str) -> Callable[[Base], Any]:
+    return lambda obj: object.__getattribute__(obj, name)
+
+
+_get_seen = _slot_getter(SNAPSHOT_SLOT)  # and read through them (`read_by`)
+_get_kept = _slot_getter(KEPT_SLOT)
+
+
 def slot_defined(base: type[Base]) -> None:
     """``base``, the class that names the slots in its ``__slots__``, exists."""
-    global _set_seen, _set_kept
+    global _set_seen, _set_kept, _get_seen, _get_kept
     _set_seen = vars(base)[SNAPSHOT_SLOT].__set__
     _set_kept = vars(base)[KEPT_SLOT].__set__
+    _get_seen = vars(base)[SNAPSHOT_SLOT].__get__
+    _get_kept = vars(base)[KEPT_SLOT].__get__
 
 
 def carry_snapshot(source: Base, twin: Base) -> None:

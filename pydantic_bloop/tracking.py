@@ -28,7 +28,7 @@ from ._pydantic_compat import replace_fields_set
 from .conditions import Condition, Or, PathEquals, and_all
 
 # snapshots live on objects: reached through mapper_state, re-exported for the operations
-from .mapper_state import kept_by, model_info, remember_read, seen_by
+from .mapper_state import kept_by, model_info, read_by, remember_read, seen_by
 from .mapper_state import remember as remember
 from .types import MISSING, AttributeValue
 from .updates import Update
@@ -248,7 +248,7 @@ class _Table:
     (from the template, or the field's default), and the next save writes it, so that the item
     gets into the index. Other fields filled on load (defaults) are not."""
 
-    __slots__ = ("_grab", "fields", "info", "kept", "keys", "position", "values")
+    __slots__ = ("fields", "grab", "info", "kept", "keys", "position", "values")
 
     def __init__(self, info: ModelInfo) -> None:
         self.info = info
@@ -276,7 +276,7 @@ class _Table:
         self.keys = keys if all(at >= 0 for at, _, _ in keys) else ()
         self.values = tuple(f for f in self.fields if f[0].role is None)
         kept = self.kept
-        self._grab: Callable[[Mapping[str, Any]], Any] = (
+        self.grab: Callable[[Mapping[str, Any]], Any] = (
             itemgetter(*kept) if len(kept) > 1 else lambda values: tuple(values[n] for n in kept)
         )
 
@@ -284,7 +284,7 @@ class _Table:
         """The values of the immutable fields among an object's ``values`` (MISSING: not
         loaded)."""
         try:
-            kept: tuple[Any, ...] = self._grab(values)
+            kept: tuple[Any, ...] = self.grab(values)
         except KeyError:  # a partial object
             return tuple(values.get(name, MISSING) for name in self.kept)
         return kept
@@ -369,16 +369,21 @@ def read_diff(info: ModelInfo, obj: Base) -> tuple[dict[str, AttributeValue], Re
     to be what each key field dumps to) and, as the parts of what it will have seen once the
     update is applied (`ReadAfter`), the attributes to SET and to REMOVE that `diff` would find.
     None: any other object, left to `diff` and `key_of`."""
-    item = seen_by(obj)
-    if type(item) is not dict or type(obj) is not info.model:
+    read = read_by(obj)
+    if read is None or type(obj) is not info.model:
         return None
-    kept = kept_by(obj)
+    item, kept = read
     values = obj.__dict__
-    table = _table(info)
-    now = table.keep(values)  # what the snapshot after keeps, compared field by field here
-    key: dict[str, AttributeValue] = {}
+    table = _TABLES.get(info.model)
+    if table is None or table.info is not info:
+        table = _table(info)
+    try:
+        now = table.grab(values)  # what the snapshot after keeps (`_Table.keep`)
+    except KeyError:  # a partial object
+        now = table.keep(values)
     if not table.keys:
         return None
+    key: dict[str, AttributeValue] = {}
     try:
         for at, dynamo_name, dump in table.keys:
             # the key read, if the field still holds it and it dumps to the stored spelling
