@@ -226,8 +226,9 @@ class Hooks:
 
     @property
     def active(self) -> bool:
-        """Whether any handler is registered (else no event is even collected)."""
-        return bool(self._handlers and any(self._handlers.values())) or (
+        """Whether any after-hook is registered (else no event is even collected; before-write
+        handlers need none: the `Before` step calls them)."""
+        return any(self._handlers.get(slot) for slot in _AFTER) or (
             self._parent is not None and self._parent.active
         )
 
@@ -360,7 +361,8 @@ class Hooks:
 
 
 _BEFORE = ("save", "update", "delete")
-_SLOTS = (*_BEFORE, "loaded", "saved", "updated", "deleted", "committed", "table")
+_AFTER = ("loaded", "saved", "updated", "deleted", "committed", "table")
+_SLOTS = (*_BEFORE, *_AFTER)
 
 
 def _raise(errors: list[tuple[Event, Exception]], failed: Exception | None) -> None:
