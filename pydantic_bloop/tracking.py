@@ -97,7 +97,12 @@ def loaded(
     if table is None or table.info is not info:
         table = _table(info)
     if names is None and isinstance(item, dict) and type(obj) is info.model:
-        remember_read(obj, item, table.keep(obj.__dict__))
+        values = obj.__dict__
+        try:  # (inlined `keep`: its common case, a whole object, without the method call)
+            kept: tuple[Any, ...] = table.grab(values)
+        except KeyError:
+            kept = table.keep(values)
+        remember_read(obj, item, kept)
     else:
         remember(obj, seen(info, item, names, obj))
 
@@ -276,6 +281,7 @@ class _Table:
         self.keys = keys if all(at >= 0 for at, _, _ in keys) else ()
         self.values = tuple(f for f in self.fields if f[0].role is None)
         kept = self.kept
+        # the kept values of a whole object, in one C call (KeyError: a partial object)
         self.grab: Callable[[Mapping[str, Any]], Any] = (
             itemgetter(*kept) if len(kept) > 1 else lambda values: tuple(values[n] for n in kept)
         )

@@ -41,7 +41,7 @@ M = TypeVar("M", bound="Base")
 class ItemReader(Generic[M]):
     """Reads stored items into instances of one model (see the module docstring)."""
 
-    __slots__ = ("_attributes", "_instances", "_model", "_validator")
+    __slots__ = ("_attributes", "_count", "_model", "_to_instance", "_validator")
 
     def __init__(
         self,
@@ -53,18 +53,22 @@ class ItemReader(Generic[M]):
         self._model = model
         self._validator = validator
         self._attributes = attributes  # field name -> stored attribute name
-        self._instances = instances  # stored items -> instances, when it could be built
+        self._count = len(attributes)
+        # stored items -> instances, when that validator could be built (bound once: `read`
+        # runs once per object read)
+        self._to_instance = None if instances is None else instances.validate_python
 
     def read(self, item: Mapping[str, Any]) -> M | None:
         """The instance ``item`` stores; None when this reader cannot tell (the general path
         decides); ``ValidationError`` when it does not validate."""
-        if self._instances is not None:
+        to_instance = self._to_instance
+        if to_instance is not None:
             try:
-                obj: M = self._instances.validate_python(item)
+                obj: M = to_instance(item)
             except KeyError:  # a list element without the element's tag (see _wire_field)
                 return None
             given = fields_set(obj)
-            if len(given) < len(self._attributes) and self._mistyped(item, given):
+            if len(given) < self._count and self._mistyped(item, given):
                 return None
             return obj
         read = self.read_values(item)
@@ -81,7 +85,7 @@ class ItemReader(Generic[M]):
             values, _extra, fields_set = self._validator.validate_python(item)
         except KeyError:  # a list element without the element's tag (see _wire_field)
             return None
-        if len(fields_set) < len(self._attributes) and self._mistyped(item, fields_set):
+        if len(fields_set) < self._count and self._mistyped(item, fields_set):
             return None
         return values, fields_set
 
