@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from pydantic_core import SchemaValidator
 
 from ._pydantic_compat import (
+    NO_DEFAULT,
     WireField,
     assemble,
     fields_set,
@@ -49,11 +50,14 @@ class ItemReader(Generic[M]):
         validator: SchemaValidator,
         attributes: dict[str, str],
         instances: SchemaValidator | None = None,
+        defaults: bool = True,
     ) -> None:
         self._model = model
         self._validator = validator
         self._attributes = attributes  # field name -> stored attribute name
-        self._count = len(attributes)
+        # a field may take a default (its own, or the absent value of its attribute), so that
+        # the fields set must be counted (see `_mistyped`); else 0: nothing to count
+        self._count = len(attributes) if defaults else 0
         # stored items -> instances, when that validator could be built (bound once: `read`
         # runs once per object read)
         self._to_instance = None if instances is None else instances.validate_python
@@ -67,9 +71,10 @@ class ItemReader(Generic[M]):
                 obj: M = to_instance(item)
             except KeyError:  # a list element without the element's tag (see _wire_field)
                 return None
-            given = fields_set(obj)
-            if len(given) < self._count and self._mistyped(item, given):
-                return None
+            if self._count:
+                given = fields_set(obj)
+                if len(given) < self._count and self._mistyped(item, given):
+                    return None
             return obj
         read = self.read_values(item)
         if read is None:
@@ -109,7 +114,12 @@ def item_reader(model: type[M], fields: Iterable[FieldSpec]) -> ItemReader[M] | 
     if validator is None:
         return None
     attributes = {spec.name: spec.dynamo_name for spec in specs}
-    return ItemReader(model, validator, attributes, wire_instance_validator(model, wire_fields))
+    defaults = any(
+        not spec.required or wire.absent is not NO_DEFAULT or wire.default_factory is not None
+        for spec, wire in zip(specs, wire_fields, strict=True)
+    )
+    instances = wire_instance_validator(model, wire_fields)
+    return ItemReader(model, validator, attributes, instances, defaults)
 
 
 def _wire_field(spec: FieldSpec) -> WireField:

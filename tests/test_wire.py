@@ -151,6 +151,22 @@ def test_items_the_reader_refuses_fall_back_to_the_general_path() -> None:
         info.instance_from({"id": {"S": "x"}}, None)  # n is required
 
 
+class Counted(Base):
+    id: Annotated[str, HashKey()]
+    n: int = 3
+
+
+@pytest.mark.parametrize("model", [Big, Counted], ids=["every field required", "a default"])
+def test_an_attribute_stored_with_another_type_is_read_as_the_general_path_reads_it(
+    model: type[Big] | type[Counted],
+) -> None:
+    # the reader's path for n is ["n", "N"]: a required field misses it (a ValidationError), a
+    # field with a default would take the default; either way the general path converts "5"
+    read = model_info(model).instance_from({"id": {"S": "x"}, "n": {"S": "5"}}, None)
+    assert type(read) is model and read.n == 5
+    assert read.model_fields_set == {"id", "n"}
+
+
 def test_extra_allow_models_take_the_general_path() -> None:
     class Open(Base, extra="allow"):
         id: Annotated[str, HashKey()]
