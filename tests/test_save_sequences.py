@@ -259,3 +259,26 @@ def test_a_read_of_an_item_in_another_spelling_saves_what_the_object_says(
     fresh.labels.discard("q")
     engine.save(fresh)
     assert _fresh(engine, obj) == fresh
+
+
+@pytest.mark.parametrize("atomic", [False, True])
+def test_a_save_whose_outcome_stays_unknown_is_settled_by_the_next_save(
+    make_engine: MakeEngine, client: DynamoDBClient, atomic: bool
+) -> None:
+    """Every answer to a read object's save is lost (the server applied it, or not: the caller
+    cannot tell); the next save, after more changes, stores exactly what the object says."""
+    engine = make_engine(backoff=Backoff(base=0.001, cap=0.01), atomic=atomic)
+    engine.bind(Seq)
+    engine.save(Seq(id="u", n=1, title="first", tags=["a"], views=1))
+    obj = _fresh(engine, Seq(id="u", n=1))
+    obj.title = "second"
+    obj.tags.append("b")
+    with LostResponse(client, "UpdateItem", times=10), pytest.raises(Exception):  # noqa: B017
+        engine.save(obj)
+    obj.views += 1
+    obj.note = "n"
+    engine.save(obj)
+    assert _fresh(engine, obj) == obj
+    obj.title = "first"  # back to what was read before the unknown outcome
+    engine.save(obj)
+    assert _fresh(engine, obj) == obj
