@@ -86,8 +86,9 @@ def test_a_handler_may_save_another_object_through_the_same_engine(
 ) -> None:
     heard: list[str] = []
 
-    if isinstance(engine, EngineOverAsync):  # an async handler awaits the async engine
-        inner = engine.async_engine
+    adapted: Any = engine  # the async engine's test adapter, or a sync Engine
+    if isinstance(adapted, EngineOverAsync):  # an async handler awaits the async engine
+        inner = adapted.async_engine
 
         @inner.hooks.before_save
         async def audit_async(event: WriteEvent) -> None:
