@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, Any
 
 import pytest
 from botocore.exceptions import ClientError
@@ -263,10 +263,12 @@ def test_a_read_of_an_item_in_another_spelling_saves_what_the_object_says(
 
 @pytest.mark.parametrize("atomic", [False, True])
 def test_a_save_whose_outcome_stays_unknown_is_settled_by_the_next_save(
-    make_engine: MakeEngine, client: DynamoDBClient, atomic: bool
+    make_engine: MakeEngine, client: DynamoDBClient, atomic: bool, skip_on_dynalite: Any
 ) -> None:
     """Every answer to a read object's save is lost (the server applied it, or not: the caller
     cannot tell); the next save, after more changes, stores exactly what the object says."""
+    if atomic:  # its conditions compare the stored list and map
+        skip_on_dynalite("no list or map equality in conditions (ConditionalCheckFailed)")
     engine = make_engine(backoff=Backoff(base=0.001, cap=0.01), atomic=atomic)
     engine.bind(Seq)
     engine.save(Seq(id="u", n=1, title="first", tags=["a"], views=1))
