@@ -249,30 +249,49 @@ class Hooks:
     def call_before(self, step: Before) -> None:
         """Call the before-write handlers of ``step``'s objects; the first error is raised as
         it is (the plan stops, nothing is built or sent)."""
-        for event, handler in self._before_calls(step):
-            result = handler(event)
-            if inspect.isawaitable(result):
-                _discard(result)
-                raise HookError(
-                    f"{_name(handler)} returned an awaitable, which a sync Engine cannot "
-                    f"await; use AsyncEngine for async hooks (the {step.kind} was not sent)"
-                )
+        calls = self._before_calls(step)
+        if not calls:
+            return
+        token = _events.set(None)  # see `_before_calls`
+        try:
+            for event, handler in calls:
+                result = handler(event)
+                if inspect.isawaitable(result):
+                    _discard(result)
+                    raise HookError(
+                        f"{_name(handler)} returned an awaitable, which a sync Engine cannot "
+                        f"await; use AsyncEngine for async hooks (the {step.kind} was not sent)"
+                    )
+        finally:
+            _events.reset(token)
 
     async def await_before(self, step: Before) -> None:
         """The async twin of `call_before`: awaits handlers that return an awaitable."""
-        for event, handler in self._before_calls(step):
-            result = handler(event)
-            if inspect.isawaitable(result):
-                await result
+        calls = self._before_calls(step)
+        if not calls:
+            return
+        token = _events.set(None)  # see `_before_calls`
+        try:
+            for event, handler in calls:
+                result = handler(event)
+                if inspect.isawaitable(result):
+                    await result
+        finally:
+            _events.reset(token)
 
-    def _before_calls(self, step: Before) -> Iterator[tuple[WriteEvent, Callable[[Any], object]]]:
+    def _before_calls(self, step: Before) -> list[tuple[WriteEvent, Callable[[Any], object]]]:
+        """Each (event, handler) call of ``step``. The handlers run inside the operation, whose
+        after-events are being collected: they run with none collected, so that what they do
+        through an engine with no after-hooks of its own (which collects nothing) is not
+        heard by this operation's after-hooks as its own."""
         handlers = self.handlers(step.kind)
         if not handlers:  # the common case: not even an event is made
-            return
+            return []
+        calls: list[tuple[WriteEvent, Callable[[Any], object]]] = []
         for obj in step.objs:
             event = WriteEvent(step.kind, obj, step.table_of(type(obj)), step.transaction)
-            for handler in handlers:
-                yield event, handler
+            calls += [(event, handler) for handler in handlers]
+        return calls
 
     # -- running an operation ------------------------------------------------------------------
 

@@ -166,3 +166,30 @@ def test_a_transaction_retried_after_a_conflict_runs_its_hooks_once(
     assert calls == ["c1", "c2"]
     assert _get(engine, "c1") == one and one.stamp == 1
     assert _get(engine, "c2") == two
+
+
+def test_what_a_handler_does_through_another_engine_is_not_heard_as_this_operations(
+    client: DynamoDBClient, table_prefix: str
+) -> None:
+    """Engine ``b`` has no after-hooks, so its operations collect no events; a before-save
+    handler of ``a`` that reads and saves through ``b`` runs inside ``a``'s save: ``a``'s
+    on_loaded and on_saved hear only ``a``'s own objects (they heard ``b``'s before)."""
+    a = Engine(client=client, table_name_template=table_prefix + "{table_name}")
+    b = Engine(client=client, table_name_template=table_prefix + "{table_name}")
+    a.bind(Doc, Audit)
+    b.bind(Doc, Audit)
+    b.save(Doc(id="other"))
+    heard: list[str] = []
+    a.hooks.on_loaded(lambda event: heard.append(f"loaded {getattr(event.obj, 'id', '')}"))
+    a.hooks.on_saved(lambda event: heard.append(f"saved {getattr(event.obj, 'id', '')}"))
+
+    @a.hooks.before_save
+    def audit(event: WriteEvent) -> None:
+        if isinstance(event.obj, Doc):
+            other = b.get(Doc, id="other")
+            b.save(Audit(id=f"audit-{event.obj.id}", what=other.id))
+
+    a.save(Doc(id="mine"))
+    assert heard == ["saved mine"]
+    assert a.get(Audit, id="audit-mine", consistent=True).what == "other"
+    assert heard == ["saved mine", "loaded audit-mine"]
