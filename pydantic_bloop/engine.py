@@ -253,7 +253,10 @@ class EngineCore:
 
     def _transaction(self, token: str | None) -> transactions.Transaction:
         return transactions.Transaction(
-            self.table_name, self._write_options(), token if token is not None else str(uuid4())
+            self.table_name,
+            self._write_options(),
+            token if token is not None else str(uuid4()),
+            deferred=lambda kind: bool(self.hooks.handlers(kind)),
         )
 
     def _save_plan(self, objs: Sequence[Base], condition: ConditionArg | None) -> Plan[None]:

@@ -13,7 +13,7 @@ Internal: import public names from ``pydantic_bloop``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -75,17 +75,24 @@ class Transaction:
     """The writes of one transaction, sent together as one ``TransactWriteItems`` when the
     ``with engine.transaction() as tx:`` block ends; nothing is sent when the block raises.
 
-    Recording only takes note (and checks the arguments). The commit runs the before-write
-    hooks of every recorded object, in order, then builds each write exactly as the
-    single-object call builds it (persist mode, atomic condition, version condition) and
-    checks it against DynamoDB's limits: a handler's error or a broken limit raises as the
-    block ends, before anything is sent. Objects remember what was written (snapshots,
-    versions) only once the whole transaction is committed. ``client_request_token`` makes
+    Each write is built exactly as the single-object call builds it (persist mode, atomic
+    condition, version condition) and checked against DynamoDB's limits when it is recorded,
+    so a broken limit raises at the line that broke it, before anything is sent. A write
+    whose kind has before-write handlers (``deferred``) is only noted then: the commit runs
+    its handlers (async ones cannot run in ``tx.save``), then builds and checks it. Objects
+    remember what was written (snapshots, versions) only once the whole transaction is
+    committed. ``client_request_token`` makes
     the commit idempotent for 10 minutes: botocore's retries of a lost response, and the
     retries of a conflict, send the same token.
     """
 
-    def __init__(self, table_of: TableOf, options: WriteOptions, token: str) -> None:
+    def __init__(
+        self,
+        table_of: TableOf,
+        options: WriteOptions,
+        token: str,
+        deferred: Callable[[BeforeKind], bool] = lambda kind: False,
+    ) -> None:
         if not 1 <= len(token) <= MAX_TOKEN_LENGTH:
             raise InvalidTransaction(
                 f"client_request_token {token!r}: DynamoDB takes 1 to {MAX_TOKEN_LENGTH} characters"
@@ -93,9 +100,12 @@ class Transaction:
         self.client_request_token = token
         self._table_of = table_of
         self._options = options
-        self._recorded: list[_Recorded] = []
+        self._deferred = deferred
+        self._recorded: list[_Recorded] = []  # calls waiting for their before-write handlers
+        self._calls = 0  # tx.* calls so far: the place of each write in the request
         self._writes: list[Write] = []
         self._parts: list[Part] = []
+        self._places: list[int] = []  # of each write: the rank of its tx.* call
         self._items: set[KeyId] = set()
         self._bytes = 0
         self._sent = False
@@ -104,8 +114,9 @@ class Transaction:
         return f"<Transaction {self.client_request_token!r}: {len(self._writes)} items>"
 
     def __len__(self) -> int:
-        """The items sent (0 until the commit built them; an unchanged object adds none)."""
-        return len(self._writes)
+        """The items recorded so far (an unchanged object adds none; one waiting for its
+        before-write handlers counts as one)."""
+        return len(self._writes) + sum(len(r.objs) for r in self._recorded)
 
     def save(self, *objs: Base, condition: ConditionArg | None = None) -> None:
         """Save ``objs`` in this transaction as ``engine.save`` would: an ``Update`` of what
@@ -140,27 +151,32 @@ class Transaction:
         if self._sent:
             shown = describe_objects(list(objs))
             raise InvalidTransaction(f"{verb} {shown}: this transaction was already sent")
-        if objs:
-            self._recorded.append(_Recorded(verb, objs, condition, actions))
+        if not objs:
+            return
+        recorded = _Recorded(verb, objs, condition, actions, self._calls)
+        self._calls += 1
+        if verb != "check" and self._deferred(verb):
+            self._recorded.append(recorded)
+        else:
+            self._build(recorded)
 
-    def _build(self) -> None:
-        """Every recorded write, built and checked in the order recorded (after the hooks)."""
-        for r in self._recorded:
-            for obj in r.objs:
-                write: Write | None
-                if r.verb == "save":
-                    write = save_write(obj, self._table_of, self._options, r.condition)
-                elif r.verb == "update":
-                    write = update_write(obj, r.actions, self._table_of, self._options, r.condition)
-                elif r.verb == "delete":
-                    write = delete_write(obj, self._table_of, self._options, r.condition)
-                else:
-                    assert r.condition is not None  # (tx.check requires one)
-                    write = condition_check(obj, self._table_of, r.condition)
-                if write is not None:
-                    self._add(write, r.verb)
+    def _build(self, r: _Recorded) -> None:
+        """The writes of one recorded call, built and checked."""
+        for obj in r.objs:
+            write: Write | None
+            if r.verb == "save":
+                write = save_write(obj, self._table_of, self._options, r.condition)
+            elif r.verb == "update":
+                write = update_write(obj, r.actions, self._table_of, self._options, r.condition)
+            elif r.verb == "delete":
+                write = delete_write(obj, self._table_of, self._options, r.condition)
+            else:
+                assert r.condition is not None  # (tx.check requires one)
+                write = condition_check(obj, self._table_of, r.condition)
+            if write is not None:
+                self._add(write, r.verb, r.place)
 
-    def _add(self, write: Write, verb: str) -> None:
+    def _add(self, write: Write, verb: str, place: int) -> None:
         what = f"{verb} {describe_object(write.obj)}"
         if write.ident in self._items:
             raise InvalidTransaction(
@@ -177,20 +193,27 @@ class Transaction:
             )
         self._writes.append(write)
         self._parts.append(Part(write.obj, verb, write.shown_condition(), write))
+        self._places.append(place)
         self._items.add(write.ident)
         self._bytes = size
 
     def commit(self) -> Plan[None]:
-        """Run the before-write hooks, build the writes and send them (nothing when there is
-        none); once DynamoDB committed it, every object remembers what it wrote. A transaction
-        is sent once."""
+        """Run the before-write hooks of the deferred calls, build their writes, and send every
+        write (nothing when there is none); once DynamoDB committed it, every object remembers
+        what it wrote. A transaction is sent once."""
         if self._sent:
             raise InvalidTransaction("this transaction was already sent")
         self._sent = True
         for r in self._recorded:
-            if r.verb != "check":
+            if r.verb != "check":  # (never deferred: for the type checker)
                 yield Before(r.verb, r.objs, self._table_of, transaction=True)
-        self._build()
+        recorded, self._recorded = self._recorded, []
+        for r in recorded:
+            self._build(r)
+        if recorded:  # the request keeps the order of the tx.* calls
+            order = sorted(range(len(self._writes)), key=self._places.__getitem__)
+            self._writes = [self._writes[i] for i in order]
+            self._parts = [self._parts[i] for i in order]
         if not self._writes:
             return
         params = {
@@ -205,12 +228,13 @@ class Transaction:
 
 @dataclass(frozen=True, slots=True)
 class _Recorded:
-    """One ``tx.save`` / ``update`` / ``delete`` / ``check`` call, built when committing."""
+    """One ``tx.save`` / ``update`` / ``delete`` / ``check`` call (``place``: its rank)."""
 
     verb: BeforeKind | Literal["check"]
     objs: tuple[Base, ...]
     condition: Condition | None
-    actions: tuple[UpdateAction, ...] = ()
+    actions: tuple[UpdateAction, ...]
+    place: int
 
 
 def _checked(condition: ConditionArg | None, where: str) -> Condition | None:

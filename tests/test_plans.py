@@ -368,10 +368,11 @@ def test_a_bulk_saves_batch_requests_are_built_when_sent() -> None:
 
 
 def test_a_transaction_yields_its_hooks_before_it_builds_its_writes() -> None:
-    """The commit asks for the before-write hooks of each recorded call, in order (none for a
-    check), and builds the writes only after them: what a handler changes is sent."""
+    """With before-write handlers (``deferred``), the commit asks for the hooks of each
+    recorded call, in order (none for a check), and builds those writes only after them: what a
+    handler changes is sent."""
     a, b, c = Doc(id="a"), Doc(id="b"), Doc(id="c")
-    tx = Transaction(table_of, UPDATE, "token")
+    tx = Transaction(table_of, UPDATE, "token", deferred=lambda kind: True)
     tx.save(a)
     tx.delete(b)
     tx.check(c, col(Doc.views) == 0)
@@ -387,6 +388,17 @@ def test_a_transaction_yields_its_hooks_before_it_builds_its_writes() -> None:
     with pytest.raises(StopIteration):
         plan.send({})
     assert snapshot_of(a) is not None
+
+
+def test_a_transaction_without_hooks_builds_each_write_where_it_is_recorded() -> None:
+    a = Doc(id="a")
+    tx = Transaction(table_of, UPDATE, "token")
+    tx.save(a)
+    a.title = "changed after tx.save"
+    sent = next(tx.commit())  # no Before step: straight to the request
+    assert isinstance(sent, Call) and sent.operation == "transact_write_items"
+    update = sent.params["TransactItems"][0]["Update"]
+    assert {"S": "changed after tx.save"} not in update["ExpressionAttributeValues"].values()
 
 
 def test_unprocessed_batch_writes_are_retried_after_a_backoff() -> None:

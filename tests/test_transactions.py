@@ -362,3 +362,40 @@ def test_an_update_refused_by_its_item_names_the_write_and_why(
         f"transaction was canceled): {why}"
     )
     assert stored(engine, Product, sku="fine") is None
+
+
+def test_a_write_is_built_where_it_is_recorded(engine: Engine, shop: Shop) -> None:
+    """Without before-write handlers, each write is built at its tx.* line: a broken limit
+    raises there, len(tx) counts what is recorded, and later changes to the object do not leak
+    into a write already recorded (an item moved to a new key in one transaction)."""
+    order = Order(customer="ann", id=1, sku="p1")
+    engine.save(order)
+    with engine.transaction() as tx:
+        tx.delete(order)
+        assert len(tx) == 1
+        order.id = 2  # the same object, now the item at the new key
+        tx.save(order)
+        assert len(tx) == 2
+        with pytest.raises(InvalidTransaction, match="already holds this item"):
+            tx.save(Order(customer="ann", id=2, sku="p9"))
+        assert len(tx) == 2
+    assert stored(engine, Order, customer="ann", id=1) is None
+    assert stored(engine, Order, customer="ann", id=2) == order
+
+
+def test_a_write_with_before_handlers_is_built_as_the_block_ends(
+    engine: Engine, shop: Shop
+) -> None:
+    """A kind with before-write handlers is built after them, at the commit (async handlers
+    cannot run inside tx.save): it counts in len(tx) while it waits."""
+    seen: list[int] = []
+    engine.hooks.before_save(lambda event: seen.append(len(seen)))
+    order = Order(customer="bob", id=1, sku="p1")
+    with engine.transaction() as tx:
+        tx.save(order)
+        tx.delete(shop[1])  # no before_delete handler: built here
+        assert len(tx) == 2
+        assert seen == []
+        order.note = "set after tx.save, before the commit"
+    assert seen == [0]
+    assert stored(engine, Order, customer="bob", id=1) == order
