@@ -28,7 +28,8 @@ Internal: import public names from ``pydantic_bloop``.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Generator, Iterator, Sequence
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
@@ -118,6 +119,18 @@ H = TypeVar("H", bound=Callable[..., object])
 
 # the events of the operation being run (None: nobody listens)
 _events: ContextVar[list[Event] | None] = ContextVar("pydantic_bloop_events", default=None)
+
+
+@contextmanager
+def _uncollected() -> Generator[None]:
+    """Before-write handlers run inside the operation, whose after-events are being collected:
+    they run with none collected, so that what they do through an engine with no after-hooks of
+    its own (which collects nothing) is not heard by this operation's after-hooks as its own."""
+    token = _events.set(None)
+    try:
+        yield
+    finally:
+        _events.reset(token)
 
 
 # -- reporting (the plans) -----------------------------------------------------------------------
@@ -252,8 +265,7 @@ class Hooks:
         calls = self._before_calls(step)
         if not calls:
             return
-        token = _events.set(None)  # see `_before_calls`
-        try:
+        with _uncollected():
             for event, handler in calls:
                 result = handler(event)
                 if inspect.isawaitable(result):
@@ -262,28 +274,20 @@ class Hooks:
                         f"{_name(handler)} returned an awaitable, which a sync Engine cannot "
                         f"await; use AsyncEngine for async hooks (the {step.kind} was not sent)"
                     )
-        finally:
-            _events.reset(token)
 
     async def await_before(self, step: Before) -> None:
         """The async twin of `call_before`: awaits handlers that return an awaitable."""
         calls = self._before_calls(step)
         if not calls:
             return
-        token = _events.set(None)  # see `_before_calls`
-        try:
+        with _uncollected():
             for event, handler in calls:
                 result = handler(event)
                 if inspect.isawaitable(result):
                     await result
-        finally:
-            _events.reset(token)
 
     def _before_calls(self, step: Before) -> list[tuple[WriteEvent, Callable[[Any], object]]]:
-        """Each (event, handler) call of ``step``. The handlers run inside the operation, whose
-        after-events are being collected: they run with none collected, so that what they do
-        through an engine with no after-hooks of its own (which collects nothing) is not
-        heard by this operation's after-hooks as its own."""
+        """Each (event, handler) call of ``step`` (run `_uncollected`)."""
         handlers = self.handlers(step.kind)
         if not handlers:  # the common case: not even an event is made
             return []
