@@ -111,7 +111,7 @@ class Transaction:
         self._sent = False
 
     def __repr__(self) -> str:
-        return f"<Transaction {self.client_request_token!r}: {len(self._writes)} items>"
+        return f"<Transaction {self.client_request_token!r}: {len(self)} items>"
 
     def __len__(self) -> int:
         """The items recorded so far (an unchanged object adds none; one waiting for its
